@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { ModelCatalogue, modelPricesSchema, type ModelPrice } from './models.js';
+import { VARIABLES, type VariableSpec } from './variables.js';
+
+export type SlackMode =
+  | { kind: 'http'; botToken: string; signingSecret: string }
+  | { kind: 'socket'; botToken: string; appToken: string; signingSecret?: string }
+  | { kind: 'console' };
+
+export type StoreChoice =
+  | { kind: 'supabase'; url: string; serviceRoleKey: string }
+  | { kind: 'postgres'; connectionString: string }
+  | { kind: 'pglite'; dataDir: string };
+
+export interface Config {
+  slack: SlackMode & { apiUrl: string };
+  store: StoreChoice;
+  model: {
+    /** Null when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: commands still work, answers do not. */
+    endpoint: { apiKey: string; baseUrl?: string } | null;
+    defaultModel: string;
+    plannerModel: string;
+    embeddingModel?: string;
+    catalogue: ModelCatalogue;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  server: { port: number; logLevel: string; shutdownGraceMs: number };
+  agents: {
+    poolMax: number;
+    idleTtlMs: number;
+    spawnPerMinute: number;
+    maxConcurrentRunsPerAgent: number;
+    historyTokenBudget: number;
+    maxInputChars: number;
+  };
+  /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
+  secrets: string[];
+}
+
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+  shape?: string;
+  example?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = 'ConfigError';
+  }
+}
+
+/** A message naming each bad variable, what it should look like and an example. Never prints values. */
+export function formatProblems(problems: ConfigProblem[]): string {
+  const lines = problems.map((p) => {
+    const hint = p.shape ? `\n    expected: ${p.shape}${p.example ? `, e.g. ${p.variable}=${p.example}` : ''}` : '';
+    return `  - ${p.variable}: ${p.problem}${hint}`;
+  });
+  return `Configuration is not valid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}\n` +
+    'Fix the environment (or .env) and start again. Every variable is described in .env.example.';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the environment once into a typed Config, or throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: ConfigProblem[] = [];
+  const values: Record<string, unknown> = {};
+  for (const spec of VARIABLES as readonly VariableSpec[]) {
+    // An empty value means "not set": .env files often carry `NAME=` lines.
+    const raw = env[spec.name]?.trim() === '' ? undefined : env[spec.name];
+    const parsed = spec.schema.safeParse(raw);
+    if (parsed.success) values[spec.name] = parsed.data;
+    else problems.push({ variable: spec.name, problem: describeIssue(parsed.error, raw), shape: spec.shape, example: spec.example });
+  }
+  const get = <T>(name: string) => values[name] as T;
+
+  // Cross-variable checks only for variables whose own value was valid, so each gets one message.
+  const invalid = new Set(problems.map((p) => p.variable));
+  const slack = invalid.has('SLACK_BOT_TOKEN') || invalid.has('SLACK_APP_TOKEN') ? undefined : detectSlackMode(get, problems);
+  const store = detectStore(get, problems);
+  const prices = parsePrices(get<string | undefined>('MODEL_PRICES'), problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const apiKey = get<string | undefined>('OPENAI_API_KEY');
+  const baseUrl = get<string | undefined>('OPENAI_BASE_URL');
+  const secrets = VARIABLES.filter((v) => 'secret' in v && v.secret)
+    .map((v) => get<string | undefined>(v.name))
+    .filter((v): v is string => typeof v === 'string' && v.length >= 6);
+  return {
+    slack: { ...slack!, apiUrl: get('SLACK_API_URL') },
+    store: store!,
+    model: {
+      // Local servers (Ollama, LM Studio, vLLM) accept any key; the OpenAI client insists on one.
+      endpoint: apiKey || baseUrl ? { apiKey: apiKey ?? 'not-needed', ...(baseUrl ? { baseUrl } : {}) } : null,
+      defaultModel: get('DEFAULT_MODEL'),
+      plannerModel: get('PLANNER_MODEL'),
+      ...(get<string | undefined>('EMBEDDING_MODEL') ? { embeddingModel: get<string>('EMBEDDING_MODEL') } : {}),
+      catalogue: new ModelCatalogue(prices),
+      timeoutMs: get('MODEL_TIMEOUT_MS'),
+      maxRetries: get('MODEL_MAX_RETRIES'),
+    },
+    server: { port: get('PORT'), logLevel: get('LOG_LEVEL'), shutdownGraceMs: get('SHUTDOWN_GRACE_MS') },
+    agents: {
+      poolMax: get('AGENT_POOL_MAX'),
+      idleTtlMs: Math.round(get<number>('AGENT_IDLE_TTL_HOURS') * 3_600_000),
+      spawnPerMinute: get('SPAWN_PER_MINUTE'),
+      maxConcurrentRunsPerAgent: get('AGENT_MAX_CONCURRENT_RUNS'),
+      historyTokenBudget: get('HISTORY_TOKEN_BUDGET'),
+      maxInputChars: get('MAX_INPUT_CHARS'),
+    },
+    secrets,
+  };
+}
+
+function describeIssue(error: z.ZodError, raw: string | undefined): string {
+  const issue = error.issues[0];
+  if (!issue) return 'is not valid';
+  if (raw === undefined) return 'is required';
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return 'is not a number';
+  return issue.message;
+}
+
+function detectSlackMode(get: <T>(n: string) => T, problems: ConfigProblem[]): SlackMode | undefined {
+  const botToken = get<string | undefined>('SLACK_BOT_TOKEN');
+  const signingSecret = get<string | undefined>('SLACK_SIGNING_SECRET');
+  const appToken = get<string | undefined>('SLACK_APP_TOKEN');
+  if (appToken) {
+    if (!botToken) {
+      problems.push({ variable: 'SLACK_BOT_TOKEN', problem: 'is required with SLACK_APP_TOKEN (Socket Mode needs both)',
+        shape: 'a bot token starting with xoxb-', example: 'xoxb-0000-0000-xxxx' });
+      return undefined;
+    }
+    return { kind: 'socket', botToken, appToken, ...(signingSecret ? { signingSecret } : {}) };
+  }
+  if (botToken && signingSecret) return { kind: 'http', botToken, signingSecret };
+  if (botToken || signingSecret) {
+    const missing = botToken ? 'SLACK_SIGNING_SECRET' : 'SLACK_BOT_TOKEN';
+    const other = botToken ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET';
+    problems.push({ variable: missing, problem: `is required with ${other} (HTTP mode needs both; Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; console mode needs none)`,
+      shape: VARIABLES.find((v) => v.name === missing)!.shape, example: VARIABLES.find((v) => v.name === missing)!.example });
+    return undefined;
+  }
+  return { kind: 'console' };
+}
+
+function detectStore(get: <T>(n: string) => T, problems: ConfigProblem[]): StoreChoice | undefined {
+  const url = get<string | undefined>('SUPABASE_URL');
+  const key = get<string | undefined>('SUPABASE_SERVICE_ROLE_KEY');
+  const databaseUrl = get<string | undefined>('DATABASE_URL');
+  if (url && key) return { kind: 'supabase', url, serviceRoleKey: key };
+  if (url || key) {
+    const missing = url ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
+    const spec = VARIABLES.find((v) => v.name === missing)!;
+    problems.push({ variable: missing, problem: `is required with ${url ? 'SUPABASE_URL' : 'SUPABASE_SERVICE_ROLE_KEY'}`,
+      shape: spec.shape, example: spec.example });
+    return undefined;
+  }
+  if (databaseUrl) return { kind: 'postgres', connectionString: databaseUrl };
+  return { kind: 'pglite', dataDir: get('DATA_DIR') };
+}
+
+function parsePrices(raw: string | undefined, problems: ConfigProblem[]): Record<string, ModelPrice> {
+  if (!raw) return {};
+  const spec = VARIABLES.find((v) => v.name === 'MODEL_PRICES')!;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    problems.push({ variable: 'MODEL_PRICES', problem: 'is not valid JSON', shape: spec.shape, example: spec.example });
+    return {};
+  }
+  const parsed = modelPricesSchema.safeParse(json);
+  if (!parsed.success) {
+    problems.push({ variable: 'MODEL_PRICES', problem: `has a bad entry (${parsed.error.issues[0]?.path.join('.') ?? '?'})`,
+      shape: spec.shape, example: spec.example });
+    return {};
+  }
+  return parsed.data;
+}

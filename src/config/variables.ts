@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the app reads, with what it should look like and an example.
+ * This list is the single source for validation messages, `.env.example` and the README table
+ * (a test checks both documents name every variable here).
+ */
+export interface VariableSpec {
+  name: string;
+  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Agents' | 'Goals' | 'Tools';
+  /** What the value should look like, shown when it is wrong. */
+  shape: string;
+  example: string;
+  description: string;
+  secret?: boolean;
+  schema: z.ZodType;
+}
+
+const optionalString = z.string().trim().min(1).optional();
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const positiveNumber = z.coerce.number().positive();
+const url = z.string().trim().url();
+
+export const VARIABLES = [
+  // Slack
+  { name: 'SLACK_BOT_TOKEN', group: 'Slack', shape: 'a bot token starting with xoxb-', example: 'xoxb-0000-0000-xxxx',
+    description: 'Bot token. With SLACK_SIGNING_SECRET: HTTP mode. With SLACK_APP_TOKEN: Socket Mode.', secret: true,
+    schema: z.string().trim().regex(/^xoxb-/, 'must start with xoxb-').optional() },
+  { name: 'SLACK_SIGNING_SECRET', group: 'Slack', shape: 'the app\'s signing secret (hex)', example: '8f14e45fceea167a5a36dedd4bea2543',
+    description: 'Verifies that HTTP requests come from Slack (HTTP mode).', secret: true, schema: optionalString },
+  { name: 'SLACK_APP_TOKEN', group: 'Slack', shape: 'an app-level token starting with xapp-', example: 'xapp-1-A000-0000-xxxx',
+    description: 'Present: Socket Mode (needs SLACK_BOT_TOKEN too).', secret: true,
+    schema: z.string().trim().regex(/^xapp-/, 'must start with xapp-').optional() },
+  { name: 'SLACK_API_URL', group: 'Slack', shape: 'an http(s) URL ending with /api/', example: 'https://slack.com/api/',
+    description: 'Slack Web API base (GovSlack, or a local stand-in in tests).',
+    schema: url.default('https://slack.com/api/') },
+  // Model
+  { name: 'OPENAI_API_KEY', group: 'Model', shape: 'an API key', example: 'sk-...',
+    description: 'Key for the OpenAI-compatible endpoint. Without it (and without OPENAI_BASE_URL) the bot serves only commands that need no model.',
+    secret: true, schema: optionalString },
+  { name: 'OPENAI_BASE_URL', group: 'Model', shape: 'an http(s) URL of an OpenAI-compatible API', example: 'http://localhost:11434/v1',
+    description: 'Any endpoint that speaks /v1/chat/completions: OpenAI, Azure OpenAI, Ollama, LM Studio, vLLM.',
+    schema: url.optional() },
+  { name: 'DEFAULT_MODEL', group: 'Model', shape: 'a model name', example: 'gpt-4.1-mini',
+    description: 'Model for specialists whose config names none.', schema: z.string().trim().min(1).default('gpt-4.1-mini') },
+  { name: 'PLANNER_MODEL', group: 'Model', shape: 'a model name', example: 'gpt-4.1',
+    description: 'Stronger model for routing ambiguous requests, planning goals and drafting specialists.',
+    schema: z.string().trim().min(1).default('gpt-4.1') },
+  { name: 'EMBEDDING_MODEL', group: 'Model', shape: 'an embedding model name, or empty for none', example: 'text-embedding-3-small',
+    description: 'Optional: embeddings for routing and similarity. Empty: lexical matching only.', schema: optionalString },
+  { name: 'MODEL_PRICES', group: 'Model', shape: 'JSON {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}',
+    example: '{"llama3.1:8b":{"input":0,"output":0}}',
+    description: 'Adds to or overrides the built-in price catalogue. Models missing from it have unknown cost (never 0).',
+    schema: z.string().trim().optional() },
+  { name: 'MODEL_TIMEOUT_MS', group: 'Model', shape: 'milliseconds, 1000-600000', example: '60000',
+    description: 'Deadline for one request\'s model work, retries included.', schema: integer(1000, 600_000).default(60_000) },
+  { name: 'MODEL_MAX_RETRIES', group: 'Model', shape: 'an integer 0-10', example: '3',
+    description: 'Retries of transient model errors (429 rate limit, 5xx, timeouts) within the deadline.',
+    schema: integer(0, 10).default(3) },
+  // Storage
+  { name: 'DATABASE_URL', group: 'Storage', shape: 'a postgres:// connection string', example: 'postgres://app:secret@localhost:5432/app',
+    description: 'Use a Postgres server (self-hosted, or Supabase\'s direct connection) instead of embedded PGlite.', secret: true,
+    schema: z.string().trim().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional() },
+  { name: 'SUPABASE_URL', group: 'Storage', shape: 'your project URL', example: 'https://abcd1234.supabase.co',
+    description: 'With SUPABASE_SERVICE_ROLE_KEY: store through supabase-js (apply migrations with `supabase db push`).',
+    schema: url.optional() },
+  { name: 'SUPABASE_SERVICE_ROLE_KEY', group: 'Storage', shape: 'the service role key (server side only)', example: 'eyJhbGciOi...',
+    description: 'Service role key for SUPABASE_URL. Never expose it to clients.', secret: true, schema: optionalString },
+  { name: 'DATA_DIR', group: 'Storage', shape: 'a directory path', example: './.data',
+    description: 'Where embedded PGlite keeps its database when no DATABASE_URL or Supabase is set.',
+    schema: z.string().trim().min(1).default('./.data') },
+  // Server
+  { name: 'PORT', group: 'Server', shape: 'a TCP port 1-65535 (0: any free port)', example: '3000',
+    description: 'HTTP port: /slack/events in HTTP mode, /health in every server mode.', schema: integer(0, 65535).default(3000) },
+  { name: 'LOG_LEVEL', group: 'Server', shape: 'one of fatal, error, warn, info, debug, trace, silent', example: 'info',
+    description: 'Structured JSON log level (pino).',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') },
+  { name: 'SHUTDOWN_GRACE_MS', group: 'Server', shape: 'milliseconds, 0-60000', example: '8000',
+    description: 'On SIGTERM/SIGINT, how long in-flight runs may finish before they are recorded as interrupted.',
+    schema: integer(0, 60_000).default(8000) },
+  // Agents
+  { name: 'AGENT_POOL_MAX', group: 'Agents', shape: 'an integer 1-10000', example: '50',
+    description: 'Most specialists kept live at once (least recently used are disposed).', schema: integer(1, 10_000).default(50) },
+  { name: 'AGENT_IDLE_TTL_HOURS', group: 'Agents', shape: 'hours, > 0', example: '24',
+    description: 'A live specialist unused this long is disposed.', schema: positiveNumber.default(24) },
+  { name: 'SPAWN_PER_MINUTE', group: 'Agents', shape: 'an integer 0-1000', example: '5',
+    description: 'Most new specialists drafted per minute (spawn budget).', schema: integer(0, 1000).default(5) },
+  { name: 'AGENT_MAX_CONCURRENT_RUNS', group: 'Agents', shape: 'an integer 1-1000', example: '8',
+    description: 'Most requests one specialist serves at once; more are refused with a clear message.',
+    schema: integer(1, 1000).default(8) },
+  { name: 'HISTORY_TOKEN_BUDGET', group: 'Agents', shape: 'tokens, 0-200000', example: '4000',
+    description: 'Thread history kept as context (newest first; older messages are trimmed with a notice).',
+    schema: integer(0, 200_000).default(4000) },
+  { name: 'MAX_INPUT_CHARS', group: 'Agents', shape: 'characters, 100-200000', example: '12000',
+    description: 'Longer messages are cut to this size with a notice.', schema: integer(100, 200_000).default(12_000) },
+] as const satisfies readonly VariableSpec[];
+
+export type VariableName = (typeof VARIABLES)[number]['name'];

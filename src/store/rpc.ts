@@ -1,0 +1,46 @@
+import { AppError } from '../errors.js';
+
+/**
+ * Every SQL function the app calls, with the named arguments it may send. Transports refuse anything not
+ * listed here, and a test checks each entry against pg_proc after the migrations ran, so the Supabase
+ * transport can never send an rpc the database does not have.
+ */
+export const RPC = {
+  app_schema_version: [],
+  app_ping: [],
+  run_start: ['p_workspace_id', 'p_surface', 'p_event_id', 'p_channel_id', 'p_message_ts', 'p_thread_ts', 'p_user_id',
+    'p_request_text', 'p_kind', 'p_lease_seconds'],
+  run_add_step: ['p_run_id', 'p_kind', 'p_status', 'p_name', 'p_agent_id', 'p_agent_version', 'p_model', 'p_tokens_in',
+    'p_tokens_out', 'p_cost_usd', 'p_latency_ms', 'p_error_class', 'p_detail'],
+  run_finish: ['p_run_id', 'p_status', 'p_route', 'p_route_reason', 'p_agent_ids', 'p_error_class', 'p_error_message',
+    'p_latency_ms', 'p_answer_ts', 'p_delivered', 'p_workflow_id'],
+  run_get: ['p_run_id'],
+  run_find: ['p_workspace_id', 'p_event_id', 'p_channel_id', 'p_message_ts'],
+  agent_save: ['p_config', 'p_status'],
+  agent_get: ['p_agent_id', 'p_version'],
+  agent_current_versions: ['p_agent_ids'],
+  agent_list: ['p_limit', 'p_offset'],
+  agent_search: ['p_query', 'p_limit'],
+  lineage_add: ['p_child_kind', 'p_child_id', 'p_relation', 'p_parent_kind', 'p_parent_id', 'p_reason'],
+  lineage_of: ['p_kind', 'p_id'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type RpcName = keyof typeof RPC;
+export type RpcArgs<N extends RpcName> = { [K in (typeof RPC)[N][number]]?: unknown };
+
+/** The store's one port to a database: call a SQL function by name with named arguments, get its JSON. */
+export interface RpcTransport {
+  readonly kind: 'pglite' | 'postgres' | 'supabase';
+  call<N extends RpcName>(name: N, args?: RpcArgs<N>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Drops undefined arguments (the SQL default applies) and refuses names outside the registry. */
+export function checkedArgs(name: RpcName, args: Record<string, unknown> = {}): Array<[string, unknown]> {
+  const allowed: readonly string[] = RPC[name];
+  const entries = Object.entries(args).filter(([, v]) => v !== undefined);
+  for (const [key] of entries) {
+    if (!allowed.includes(key)) throw new AppError('INTERNAL', `rpc ${name} has no argument ${key}`);
+  }
+  return entries;
+}

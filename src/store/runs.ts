@@ -1,0 +1,193 @@
+import { camelize, numberOrNull } from './rows.js';
+import type { RpcTransport } from './rpc.js';
+
+export type Surface = 'slack' | 'console' | 'scheduler' | 'test';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'refused';
+export type RunKind = 'message' | 'command' | 'goal' | 'workflow' | 'analyst';
+export type StepKind = 'model' | 'tool' | 'router' | 'plan' | 'synthesis' | 'approval' | 'recovery' | 'note';
+export type StepStatus = 'ok' | 'error' | 'timeout' | 'refused' | 'denied' | 'cancelled';
+
+export interface Run {
+  id: string;
+  workspaceId: string;
+  surface: Surface;
+  eventId: string | null;
+  channelId: string | null;
+  messageTs: string | null;
+  threadTs: string | null;
+  userId: string | null;
+  requestText: string;
+  kind: RunKind;
+  route: string | null;
+  routeReason: string | null;
+  agentIds: string[];
+  workflowId: string | null;
+  status: RunStatus;
+  errorClass: string | null;
+  errorMessage: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  /** Sum of the steps whose cost is known. */
+  costUsd: number;
+  /** Model steps whose model is missing from the catalogue: when > 0 the true cost is unknown. */
+  costUnknownSteps: number;
+  latencyMs: number | null;
+  attempt: number;
+  answerTs: string | null;
+  delivered: boolean;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface RunStep {
+  id: number;
+  runId: string;
+  seq: number;
+  kind: StepKind;
+  name: string | null;
+  agentId: string | null;
+  agentVersion: number | null;
+  model: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  /** Null: unknown (the model has no price in the catalogue). */
+  costUsd: number | null;
+  latencyMs: number | null;
+  status: StepStatus;
+  errorClass: string | null;
+  detail: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface StartRunInput {
+  workspaceId: string;
+  surface: Surface;
+  eventId?: string;
+  channelId?: string;
+  messageTs?: string;
+  threadTs?: string;
+  userId?: string;
+  requestText?: string;
+  kind?: RunKind;
+  /** How long this delivery owns the run before a retry may take it over. */
+  leaseSeconds?: number;
+}
+
+export interface StartRunResult {
+  run: Run;
+  /** True for the first delivery of this event/message. */
+  created: boolean;
+  /** True when this delivery should answer (first delivery, or takeover of an abandoned run). */
+  claimed: boolean;
+}
+
+export interface StepInput {
+  kind: StepKind;
+  status: StepStatus;
+  name?: string;
+  agentId?: string;
+  agentVersion?: number;
+  model?: string;
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: number | null;
+  latencyMs?: number;
+  errorClass?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface FinishRunInput {
+  status: Exclude<RunStatus, 'running'>;
+  route?: string;
+  routeReason?: string;
+  agentIds?: string[];
+  errorClass?: string;
+  errorMessage?: string;
+  latencyMs?: number;
+  answerTs?: string;
+  delivered?: boolean;
+  workflowId?: string;
+}
+
+export function toRun(row: unknown): Run {
+  const run = camelize<Run>(row);
+  run.costUsd = numberOrNull(run.costUsd) ?? 0;
+  return run;
+}
+
+export function toStep(row: unknown): RunStep {
+  const step = camelize<RunStep>(row);
+  step.costUsd = numberOrNull(step.costUsd);
+  return step;
+}
+
+/** Run log persistence. Cost arrives already computed (see RunLog); the SQL only aggregates it. */
+export class RunStore {
+  constructor(private readonly rpc: RpcTransport) {}
+
+  async start(input: StartRunInput): Promise<StartRunResult> {
+    const result = (await this.rpc.call('run_start', {
+      p_workspace_id: input.workspaceId,
+      p_surface: input.surface,
+      p_event_id: input.eventId,
+      p_channel_id: input.channelId,
+      p_message_ts: input.messageTs,
+      p_thread_ts: input.threadTs,
+      p_user_id: input.userId,
+      p_request_text: input.requestText,
+      p_kind: input.kind,
+      p_lease_seconds: input.leaseSeconds,
+    })) as { run: unknown; created: boolean; claimed: boolean };
+    return { run: toRun(result.run), created: result.created, claimed: result.claimed };
+  }
+
+  async addStep(runId: string, step: StepInput): Promise<RunStep> {
+    return toStep(await this.rpc.call('run_add_step', {
+      p_run_id: runId,
+      p_kind: step.kind,
+      p_status: step.status,
+      p_name: step.name,
+      p_agent_id: step.agentId,
+      p_agent_version: step.agentVersion,
+      p_model: step.model,
+      p_tokens_in: step.tokensIn,
+      p_tokens_out: step.tokensOut,
+      p_cost_usd: step.costUsd ?? null,
+      p_latency_ms: step.latencyMs === undefined ? undefined : Math.round(step.latencyMs),
+      p_error_class: step.errorClass,
+      p_detail: step.detail,
+    }));
+  }
+
+  async finish(runId: string, input: FinishRunInput): Promise<Run> {
+    return toRun(await this.rpc.call('run_finish', {
+      p_run_id: runId,
+      p_status: input.status,
+      p_route: input.route,
+      p_route_reason: input.routeReason,
+      p_agent_ids: input.agentIds,
+      p_error_class: input.errorClass,
+      p_error_message: input.errorMessage,
+      p_latency_ms: input.latencyMs === undefined ? undefined : Math.round(input.latencyMs),
+      p_answer_ts: input.answerTs,
+      p_delivered: input.delivered,
+      p_workflow_id: input.workflowId,
+    }));
+  }
+
+  async get(runId: string): Promise<(Run & { steps: RunStep[] }) | null> {
+    const row = (await this.rpc.call('run_get', { p_run_id: runId })) as { steps: unknown[] } | null;
+    if (!row) return null;
+    return { ...toRun(row), steps: row.steps.map(toStep) };
+  }
+
+  async find(key: { workspaceId: string; eventId?: string; channelId?: string; messageTs?: string }): Promise<Run[]> {
+    const rows = (await this.rpc.call('run_find', {
+      p_workspace_id: key.workspaceId,
+      p_event_id: key.eventId,
+      p_channel_id: key.channelId,
+      p_message_ts: key.messageTs,
+    })) as unknown[];
+    return rows.map(toRun);
+  }
+}
