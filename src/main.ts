@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
+import { pino } from 'pino';
+import { startApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/load-config.js';
-import { createLogger } from './ops/logger.js';
-import { openStore } from './store/open-store.js';
 import { AppError } from './errors.js';
+import { createLogger } from './ops/logger.js';
 
-/**
- * Composition root: reads configuration, opens the store, picks the surface (Slack HTTP, Socket Mode or
- * console) and wires everything. The only module that chooses adapters.
- */
-export async function main(): Promise<void> {
+// Whatever happens, the process exits within this after SIGTERM/SIGINT.
+const HARD_EXIT_MS = 10_000;
+
+/** Entry point: configuration (exit 2 when invalid), then the app in the mode the environment selects. */
+async function main(): Promise<void> {
   // A local .env is a convenience for development; real deployments set the environment directly.
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config: Config;
@@ -21,18 +22,31 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.server.logLevel, secrets: config.secrets });
-  let store;
+  // In console mode stdout is the chat: logs go to stderr, and only warnings unless LOG_LEVEL says otherwise.
+  const consoleMode = config.slack.kind === 'console';
+  const level = consoleMode && !process.env.LOG_LEVEL ? 'warn' : config.server.logLevel;
+  const logger = createLogger({ level, secrets: config.secrets, ...(consoleMode ? { destination: pino.destination(2) } : {}) });
+
+  let app;
   try {
-    store = await openStore(config.store);
+    app = await startApp(config, { logger });
   } catch (error) {
     const message = error instanceof AppError ? error.message : String(error);
-    logger.fatal({ err: error, store: config.store.kind }, 'could not open the store');
-    process.stderr.write(`Could not open the ${config.store.kind} store: ${message}\n`);
+    logger.fatal({ err: error }, 'could not start');
+    process.stderr.write(`Could not start: ${message}\n`);
     process.exit(1);
   }
-  logger.info({ mode: config.slack.kind, store: store.kind }, 'store ready');
-  await store.close();
+  const running = app;
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => process.exit(0), HARD_EXIT_MS).unref();
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  await running.finished;
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

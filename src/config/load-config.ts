@@ -13,7 +13,7 @@ export type StoreChoice =
   | { kind: 'pglite'; dataDir: string };
 
 export interface Config {
-  slack: SlackMode & { apiUrl: string };
+  slack: SlackMode & { apiUrl: string; streaming: 'auto' | 'off' };
   store: StoreChoice;
   model: {
     /** Null when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: commands still work, answers do not. */
@@ -90,7 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     .map((v) => get<string | undefined>(v.name))
     .filter((v): v is string => typeof v === 'string' && v.length >= 6);
   return {
-    slack: { ...slack!, apiUrl: get('SLACK_API_URL') },
+    slack: { ...slack!, apiUrl: get('SLACK_API_URL'), streaming: get('SLACK_STREAMING') },
     store: store!,
     model: {
       // Local servers (Ollama, LM Studio, vLLM) accept any key; the OpenAI client insists on one.

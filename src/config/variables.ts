@@ -34,6 +34,9 @@ export const VARIABLES = [
   { name: 'SLACK_API_URL', group: 'Slack', shape: 'an http(s) URL ending with /api/', example: 'https://slack.com/api/',
     description: 'Slack Web API base (GovSlack, or a local stand-in in tests).',
     schema: url.default('https://slack.com/api/') },
+  { name: 'SLACK_STREAMING', group: 'Slack', shape: 'auto or off', example: 'auto',
+    description: 'auto: stream answers with chat.startStream where the workspace supports it, else post then update. off: always post then update.',
+    schema: z.enum(['auto', 'off']).default('auto') },
   // Model
   { name: 'OPENAI_API_KEY', group: 'Model', shape: 'an API key', example: 'sk-...',
     description: 'Key for the OpenAI-compatible endpoint. Without it (and without OPENAI_BASE_URL) the bot serves only commands that need no model.',

@@ -1,14 +1,21 @@
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
  * Structured JSON logs. Known secret fields are redacted by path, and every configured secret value is
- * scrubbed from any string that is logged (an error message that echoes a token must not leak it).
+ * scrubbed from each finished log line, wherever it hides (an error message or stack that echoes a token,
+ * a nested field, a child logger's bindings).
  */
 export function createLogger(options: { level: string; secrets: string[]; destination?: DestinationStream }): Logger {
-  const secrets = options.secrets.filter((s) => s.length >= 6);
-  const scrub = (value: string) => secrets.reduce((text, secret) => text.split(secret).join('[REDACTED]'), value);
+  const destination = options.destination ?? pino.destination(1);
+  // Match both the raw value and its JSON-escaped form, as it appears inside a serialized line.
+  const needles = [...new Set(options.secrets.filter((s) => s.length >= 6).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  const scrubbing: DestinationStream = needles.length === 0 ? destination : {
+    write(line: string) {
+      destination.write(needles.reduce((text, secret) => text.split(secret).join('[REDACTED]'), line));
+    },
+  };
   return pino(
     {
       level: options.level,
@@ -19,15 +26,7 @@ export function createLogger(options: { level: string; secrets: string[]; destin
           'password', '*.password', 'serviceRoleKey', '*.serviceRoleKey', 'signingSecret', '*.signingSecret'],
         censor: '[REDACTED]',
       },
-      formatters: secrets.length === 0 ? {} : {
-        log: (object) => JSON.parse(scrub(JSON.stringify(object))) as Record<string, unknown>,
-      },
-      hooks: secrets.length === 0 ? {} : {
-        logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as Parameters<typeof method>);
-        },
-      },
     },
-    options.destination,
+    scrubbing,
   );
 }

@@ -15,6 +15,7 @@ export const RPC = {
   run_finish: ['p_run_id', 'p_status', 'p_route', 'p_route_reason', 'p_agent_ids', 'p_error_class', 'p_error_message',
     'p_latency_ms', 'p_answer_ts', 'p_delivered', 'p_workflow_id'],
   run_get: ['p_run_id'],
+  run_thread_known: ['p_workspace_id', 'p_channel_id', 'p_thread_ts'],
   run_find: ['p_workspace_id', 'p_event_id', 'p_channel_id', 'p_message_ts'],
   agent_save: ['p_config', 'p_status'],
   agent_get: ['p_agent_id', 'p_version'],

@@ -181,6 +181,11 @@ export class RunStore {
     return { ...toRun(row), steps: row.steps.map(toStep) };
   }
 
+  /** True when the bot has answered in this thread before (follow-ups there need no mention). */
+  async threadKnown(workspaceId: string, channelId: string, threadTs: string): Promise<boolean> {
+    return (await this.rpc.call('run_thread_known', { p_workspace_id: workspaceId, p_channel_id: channelId, p_thread_ts: threadTs })) === true;
+  }
+
   async find(key: { workspaceId: string; eventId?: string; channelId?: string; messageTs?: string }): Promise<Run[]> {
     const rows = (await this.rpc.call('run_find', {
       p_workspace_id: key.workspaceId,

@@ -4,7 +4,7 @@ import type { RpcTransport } from './rpc.js';
 import { RunStore } from './runs.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 1;
+export const REQUIRED_SCHEMA_VERSION = 2;
 
 /**
  * Everything the app reads and writes, by domain. Core code depends on this class only, never on a

@@ -89,6 +89,14 @@ export function defineStoreContract(name: string, open: () => Promise<Store>, op
       expect(full?.steps[2]).toMatchObject({ kind: 'tool', name: 'calculator', errorClass: 'TOOL_FAILED', detail: { argBytes: 12 } });
     });
 
+    test('a thread is known once a run was started in it', async () => {
+      const thread = unique('1700000001');
+      expect(await store.runs.threadKnown('T1', 'C7', thread)).toBe(false);
+      await store.runs.start({ workspaceId: 'T1', surface: 'slack', channelId: 'C7', messageTs: thread, threadTs: thread });
+      expect(await store.runs.threadKnown('T1', 'C7', thread)).toBe(true);
+      expect(await store.runs.threadKnown('T1', 'C8', thread)).toBe(false);
+    });
+
     test('concurrent steps of one run get distinct sequence numbers', async () => {
       const { run } = await store.runs.start({ workspaceId: 'T1', surface: 'test' });
       await Promise.all(Array.from({ length: 8 }, (_, i) => store.runs.addStep(run.id, { kind: 'note', status: 'ok', name: `n${i}` })));

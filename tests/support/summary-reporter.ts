@@ -16,8 +16,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // A file that fails to load has no tests but must still count as a failure.
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      // A file that fails to load or whose hooks throw (its tests then show as skipped) is a failure too.
+      const failedTests = [...module.children.allTests()].filter((t) => t.result().state === 'failed').length;
+      if (module.state() === 'failed' && failedTests === 0) failed++;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);

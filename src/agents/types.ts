@@ -1,0 +1,41 @@
+import type { AgentConfig } from '../store/agents.js';
+import type { HistoryMessage } from '../orchestrator/surface.js';
+
+/** What one specialist produces for one request. */
+export interface AgentResult {
+  text: string;
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+  /** Model calls made, retries included (1 on the fast path). */
+  modelCalls: number;
+  finishReason?: string;
+}
+
+export interface AgentRunInput {
+  /** The user's request (already size-guarded). */
+  text: string;
+  history?: HistoryMessage[];
+  /** Called with each streamed piece of the answer; absent → no streaming. */
+  onToken?: (token: string) => void;
+  /**
+   * Streaming only: called before a retry when the failed attempt had already passed tokens to onToken.
+   * Discard what was shown: the retry streams its whole answer again from the start. Without onReset,
+   * a failure after the first token is NOT retried (the error is thrown), so text is never duplicated.
+   */
+  onReset?: () => void;
+  /** Called before a retry, e.g. to show "retrying" status. `attempt` is the attempt that failed (1-based). */
+  onRetry?: (info: { attempt: number; delayMs: number; errorCode: string }) => void;
+  /** Absolute deadline (epoch ms) for the whole request, retries included. */
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+/** A live specialist built from one AgentConfig version. */
+export interface Agent {
+  readonly config: AgentConfig;
+  run(input: AgentRunInput): Promise<AgentResult>;
+  /** Releases what the agent holds (clients, tool sessions). Idempotent. */
+  dispose(): Promise<void>;
+}

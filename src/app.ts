@@ -1,0 +1,110 @@
+import type { Readable, Writable } from 'node:stream';
+import { AgentPool } from './agents/agent-pool.js';
+import { UniversalAgent } from './agents/universal-agent.js';
+import type { Config } from './config/load-config.js';
+import { runConsoleChat } from './console/console-chat.js';
+import type { Logger } from './ops/logger.js';
+import { ChatModelRouter } from './orchestrator/model-router.js';
+import { Orchestrator } from './orchestrator/orchestrator.js';
+import { Router } from './orchestrator/router.js';
+import { RunLog } from './runlog/run-log.js';
+import { createSlackApp, type SlackApp } from './slack/slack-app.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+
+export interface StartOptions {
+  logger: Logger;
+  /** Console mode streams (default: the process's). */
+  console?: { input: Readable; output: Writable; status: Writable; interactive: boolean };
+  /** Test hooks: WebClient options (fast retries), an already-open store. */
+  slackClientOptions?: Record<string, unknown>;
+  store?: Store;
+}
+
+export interface RunningApp {
+  mode: Config['slack']['kind'];
+  /** HTTP port in server modes (/slack/events, /health). */
+  port?: number;
+  store: Store;
+  orchestrator: Orchestrator;
+  pool: AgentPool;
+  /** Console mode: resolves when the chat ends (/quit, end of input). Server modes: when stopped. */
+  finished: Promise<void>;
+  /** Graceful stop: no new work, in-flight runs finish or are recorded as interrupted, then close. */
+  stop(): Promise<void>;
+}
+
+/** Composition root shared by main.ts and the integration tests: picks adapters and wires everything. */
+export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
+  const { logger } = options;
+  const store = options.store ?? (await openStore(config.store));
+  const runLog = new RunLog(store.runs, config.model.catalogue, logger);
+  const endpoint = config.model.endpoint;
+  const pool = new AgentPool({
+    store,
+    logger,
+    poolMax: config.agents.poolMax,
+    idleTtlMs: config.agents.idleTtlMs,
+    maxConcurrentRunsPerAgent: config.agents.maxConcurrentRunsPerAgent,
+    factory: (agentConfig) => new UniversalAgent(agentConfig, {
+      endpoint,
+      defaultModel: config.model.defaultModel,
+      maxRetries: config.model.maxRetries,
+      logger,
+    }),
+  });
+  pool.start();
+  const modelRouter = endpoint
+    ? new ChatModelRouter({ apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel })
+    : null;
+  const orchestrator = new Orchestrator(
+    { runLog, router: new Router(store.agents, modelRouter), agents: pool, logger },
+    {
+      modelConfigured: endpoint !== null,
+      requestTimeoutMs: config.model.timeoutMs,
+      historyTokenBudget: config.agents.historyTokenBudget,
+      maxInputChars: config.agents.maxInputChars,
+    },
+  );
+
+  let ready = false;
+  let slackApp: SlackApp | undefined;
+  let port: number | undefined;
+  let stopping: Promise<void> | undefined;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => { resolveFinished = resolve; });
+
+  const stop = () => {
+    stopping ??= (async () => {
+      ready = false;
+      logger.info('stopping: no new work');
+      await slackApp?.stop();
+      const { finished: done, interrupted } = await orchestrator.drain(config.server.shutdownGraceMs);
+      logger.info({ finished: done, interrupted }, 'in-flight runs settled');
+      await pool.close();
+      await store.close();
+      resolveFinished();
+    })();
+    return stopping;
+  };
+
+  if (config.slack.kind === 'console') {
+    const io = options.console ?? {
+      input: process.stdin, output: process.stdout, status: process.stdout.isTTY ? process.stdout : process.stderr,
+      interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    };
+    ready = true;
+    void runConsoleChat(orchestrator, store, { ...io, modelConfigured: endpoint !== null, storeKind: store.kind })
+      .catch((error: unknown) => logger.error({ err: error }, 'console chat failed'))
+      .finally(() => { void stop(); });
+  } else {
+    slackApp = createSlackApp({
+      config, orchestrator, store, logger,
+      health: { ready: () => ready, checks: { store: () => store.ping() } },
+      ...(options.slackClientOptions ? { clientOptions: options.slackClientOptions } : {}),
+    });
+    port = (await slackApp.start()).port;
+    ready = true;
+  }
+  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), store, orchestrator, pool, finished, stop };
+}

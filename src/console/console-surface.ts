@@ -1,0 +1,41 @@
+import type { Writable } from 'node:stream';
+import type { AnswerStream, Surface } from '../orchestrator/surface.js';
+
+const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` : text);
+
+/**
+ * The Surface for the terminal: answers stream straight to stdout as the model writes them; status lines
+ * and footers go to the status stream (stderr when stdout is piped, so a pipe carries only answers).
+ */
+export function createConsoleSurface(out: Writable, status: Writable, options: { color: boolean }): Surface {
+  const line = (stream: Writable, text: string) => stream.write(`${text}\n`);
+  return {
+    kind: 'console',
+    async setStatus(text) {
+      line(status, dim(`… ${text}`, options.color));
+    },
+    async startAnswer(): Promise<AnswerStream> {
+      let written = '';
+      return {
+        async append(markdown) {
+          written += markdown;
+          out.write(markdown);
+        },
+        async finish(finalMarkdown, context) {
+          // The final text may carry what the stream held back (notices, the buffered tail): print the rest.
+          out.write(finalMarkdown.startsWith(written) ? finalMarkdown.slice(written.length) : `\n${finalMarkdown}`);
+          out.write('\n');
+          if (context?.footer) line(status, dim(`  — ${context.footer}`, options.color));
+          return { delivered: true };
+        },
+        async abort(notice) {
+          if (written) out.write('\n');
+          line(out, notice);
+        },
+      };
+    },
+    async notify(text) {
+      line(out, text);
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import type { Logger } from '../ops/logger.js';
+import type { Agent } from '../agents/types.js';
+import { classifyModelError, userMessageFor } from '../agents/model-errors.js';
+import { AppError, asAppError } from '../errors.js';
+import type { RunLog } from '../runlog/run-log.js';
+import { sanitizeAnswer } from '../safety/output-safety.js';
+import { SafeStreamBuffer } from '../safety/safe-stream.js';
+import { guardInput, trimHistory } from './history.js';
+import type { Router } from './router.js';
+import type { AnswerStream, IncomingMessage, Surface } from './surface.js';
+
+export interface AgentSource {
+  acquire(agentId: string): Promise<{ agent: Agent; release(): void }>;
+}
+
+export interface OrchestratorOptions {
+  /** False when no model endpoint is configured: requests get an explanation instead of an answer. */
+  modelConfigured: boolean;
+  requestTimeoutMs: number;
+  historyTokenBudget: number;
+  maxInputChars: number;
+  botUserId?: string;
+  now?: () => number;
+}
+
+export type HandleOutcome =
+  | { kind: 'answered'; runId: string; delivered: boolean; text: string }
+  | { kind: 'duplicate'; runId: string }
+  | { kind: 'refused'; runId?: string; reason: string }
+  | { kind: 'failed'; runId?: string; errorCode: string };
+
+/**
+ * Handles one message end to end: exactly-once claim in the run log, input guard, routing, one specialist
+ * (one model call on the fast path), safe streaming to the surface, and the run record — on success and on
+ * every failure. Surface-neutral: Slack and the console share every line of it.
+ */
+export class Orchestrator {
+  private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
+  private accepting = true;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly deps: { runLog: RunLog; router: Router; agents: AgentSource; logger: Logger },
+    private readonly options: OrchestratorOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get activeRuns(): number {
+    return this.inFlight.size;
+  }
+
+  async handle(message: IncomingMessage, surface: Surface): Promise<HandleOutcome> {
+    if (!this.accepting) {
+      await surface.notify('I am restarting right now. Please send that again in a few seconds.');
+      return { kind: 'refused', reason: 'shutting down' };
+    }
+    const started = this.now();
+    const { run, claimed } = await this.deps.runLog.start({
+      workspaceId: message.workspaceId,
+      surface: message.surface,
+      ...(message.eventId ? { eventId: message.eventId } : {}),
+      ...(message.channelId ? { channelId: message.channelId } : {}),
+      ...(message.messageTs ? { messageTs: message.messageTs } : {}),
+      ...(message.threadTs ? { threadTs: message.threadTs } : {}),
+      userId: message.userId,
+      requestText: message.text.slice(0, 4000),
+      leaseSeconds: Math.ceil(this.options.requestTimeoutMs / 1000) + 60,
+    });
+    if (!claimed) return { kind: 'duplicate', runId: run.id };
+    const logger = this.deps.logger.child({ runId: run.id });
+    const work = this.answer(run.id, message, surface, logger, started).finally(() => this.inFlight.delete(run.id));
+    this.inFlight.set(run.id, work);
+    return work;
+  }
+
+  /**
+   * Stops taking work, waits up to graceMs for in-flight runs, then records the rest as interrupted.
+   * Their Slack retries (or the user) can then start them again.
+   */
+  async drain(graceMs: number): Promise<{ finished: number; interrupted: number }> {
+    this.accepting = false;
+    const pending = [...this.inFlight.entries()];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs); });
+    await Promise.race([Promise.allSettled(pending.map(([, p]) => p)), timeout]);
+    clearTimeout(timer);
+    const left = [...this.inFlight.keys()];
+    await Promise.allSettled(left.map((runId) => this.deps.runLog.finish(runId, {
+      status: 'interrupted', errorClass: 'SHUTTING_DOWN', errorMessage: 'process stopped before the run finished',
+    })));
+    return { finished: pending.length - left.length, interrupted: left.length };
+  }
+
+  private async answer(runId: string, message: IncomingMessage, surface: Surface, logger: Logger, started: number): Promise<HandleOutcome> {
+    const input = guardInput(message.text, this.options.maxInputChars);
+    if (input.text.length === 0) {
+      await surface.notify('I got an empty message. Ask me a question, or give me a goal to plan.');
+      await this.deps.runLog.finish(runId, { status: 'refused', errorClass: 'INPUT_INVALID', errorMessage: 'empty message' });
+      return { kind: 'refused', runId, reason: 'empty message' };
+    }
+    if (!this.options.modelConfigured) {
+      const error = new AppError('MODEL_NOT_CONFIGURED', 'no model endpoint configured');
+      await surface.notify(userMessageFor(error));
+      await this.deps.runLog.finish(runId, { status: 'failed', errorClass: error.code, errorMessage: error.message });
+      return { kind: 'failed', runId, errorCode: error.code };
+    }
+
+    const deadline = started + this.options.requestTimeoutMs;
+    let answer: AnswerStream | undefined;
+    // Surface calls of the answer run one after another on this chain, so appends arrive in order.
+    let chain: Promise<void> = Promise.resolve();
+    let agentId: string | undefined;
+    let route: { route: string; reason: string } | undefined;
+    try {
+      const decision = await this.deps.router.route(input.text, deadline);
+      agentId = decision.agentId;
+      route = { route: decision.route, reason: decision.reason };
+      if (decision.routerUsage) {
+        await this.deps.runLog.modelStep(runId, { kind: 'router', status: 'ok', ...decision.routerUsage });
+      }
+      logger.info({ agentId, route: decision.route, reason: decision.reason }, 'routed');
+
+      await surface.setStatus('Thinking…');
+      const conversation = message.loadContext
+        ? await message.loadContext()
+        : { history: message.history ?? [], participants: message.participants ?? [message.userId] };
+      const lease = await this.deps.agents.acquire(decision.agentId);
+      try {
+        const { agent } = lease;
+        const history = trimHistory(conversation.history, this.options.historyTokenBudget);
+        const safety = {
+          inputText: [input.text, ...conversation.history.map((h) => h.text)].join('\n'),
+          participants: conversation.participants,
+          ...(this.options.botUserId ? { botUserId: this.options.botUserId } : {}),
+        };
+        const sanitize = (text: string) => sanitizeAnswer(text, safety).text;
+        let buffer = new SafeStreamBuffer(sanitize);
+        answer = await surface.startAnswer();
+        const result = await agent.run({
+          text: input.text,
+          history: history.messages,
+          deadline,
+          onToken: (token) => {
+            const safe = buffer.push(token);
+            if (safe) chain = chain.then(() => answer!.append(safe));
+          },
+          // A stream that broke mid-answer is retried from the start: close the partial answer honestly
+          // and open a fresh one, so no text is shown twice.
+          onReset: () => {
+            buffer = new SafeStreamBuffer(sanitize);
+            chain = chain.then(async () => {
+              await answer!.abort('_The connection to the model dropped; retrying…_');
+              answer = await surface.startAnswer();
+            });
+          },
+          onRetry: ({ attempt }) => { void surface.setStatus(`The model is busy; retrying (attempt ${attempt + 1})…`); },
+        });
+        await chain;
+        const stream = answer;
+        await this.deps.runLog.modelStep(runId, {
+          kind: 'model', status: 'ok', agentId: agent.config.agentId, agentVersion: agent.config.version,
+          model: result.model, tokensIn: result.tokensIn, tokensOut: result.tokensOut, latencyMs: result.latencyMs,
+          detail: { modelCalls: result.modelCalls, ...(result.finishReason ? { finishReason: result.finishReason } : {}) },
+        });
+        const notices = [
+          input.cut ? `_Your message was long, so I read only its first ${this.options.maxInputChars.toLocaleString('en-US')} characters._` : '',
+          result.finishReason === 'length' ? '_The answer hit the length limit and may be cut short._' : '',
+        ].filter(Boolean);
+        const finalText = [sanitize(result.text), ...notices].join('\n\n');
+        const seconds = ((this.now() - started) / 1000).toFixed(1);
+        const footer = [agent.config.specialty, result.model, `${seconds} s`,
+          history.trimmed > 0 ? `${history.trimmed} older message${history.trimmed === 1 ? '' : 's'} not read` : ''].filter(Boolean).join(' · ');
+        const delivery = await stream.finish(finalText, { footer, runId });
+        await this.deps.runLog.finish(runId, {
+          status: 'succeeded', route: decision.route, routeReason: decision.reason, agentIds: [agent.config.agentId],
+          latencyMs: this.now() - started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
+        });
+        return { kind: 'answered', runId, delivered: delivery.delivered, text: finalText };
+      } finally {
+        lease.release();
+      }
+    } catch (raw) {
+      const error = raw instanceof AppError && !raw.code.startsWith('INTERNAL') ? raw : classifyIfModel(raw);
+      logger.warn({ err: error, code: error.code, cause: (error.cause as Error | undefined)?.message }, 'request failed');
+      const text = userMessageFor(error);
+      await chain.catch(() => {});
+      if (answer) await answer.abort(text);
+      else await surface.notify(text);
+      const refused = error.code === 'AGENT_BUSY' || error.code === 'SPAWN_LIMITED';
+      await this.deps.runLog.step(runId, {
+        kind: 'model', status: error.code === 'MODEL_TIMEOUT' ? 'timeout' : 'error', errorClass: error.code,
+        ...(agentId ? { agentId } : {}), detail: { message: error.message.slice(0, 500) },
+      }).catch(() => {});
+      await this.deps.runLog.finish(runId, {
+        status: refused ? 'refused' : 'failed', errorClass: error.code, errorMessage: error.message,
+        latencyMs: this.now() - started, ...(route ? { route: route.route, routeReason: route.reason } : {}),
+        ...(agentId ? { agentIds: [agentId] } : {}),
+      }).catch((e: unknown) => logger.error({ err: e }, 'could not record the failed run'));
+      return refused ? { kind: 'refused', runId, reason: error.code } : { kind: 'failed', runId, errorCode: error.code };
+    }
+  }
+}
+
+/** Errors from LangChain/OpenAI become model error codes; anything else stays INTERNAL. */
+function classifyIfModel(raw: unknown): AppError {
+  const classified = classifyModelError(raw);
+  return classified.code.startsWith('MODEL_') ? classified : asAppError(raw);
+}

@@ -1,0 +1,62 @@
+/**
+ * The port between the orchestrator and wherever the conversation happens (a Slack thread, the console).
+ * Built per request by the surface adapter, closing over its client and thread, the way Bolt builds `say`.
+ * Every method resolves even when delivery fails; failures are reported through the returned values.
+ */
+export interface Surface {
+  readonly kind: 'slack' | 'console';
+  /** Shows that work is under way ("Thinking…"); cleared by the answer. Safe to call repeatedly. */
+  setStatus(text: string): Promise<void>;
+  /** Opens the answer; the orchestrator appends text as the model produces it, then finishes it once. */
+  startAnswer(): Promise<AnswerStream>;
+  /** A short message in the conversation (errors, refusals, notices) that is not a model answer. */
+  notify(text: string): Promise<void>;
+}
+
+export interface AnswerStream {
+  /** Appends model output (Markdown). Coalesced and rate-limited by the adapter. */
+  append(markdown: string): Promise<void>;
+  /**
+   * Completes the answer with its full final text (Markdown) and an optional context line (route, tools,
+   * workflow name). Returns where the answer landed (Slack message ts), if anywhere.
+   */
+  finish(finalMarkdown: string, context?: AnswerContext): Promise<{ delivered: boolean; ts?: string }>;
+  /** Abandons a partial answer after an error: the adapter removes or marks what was shown. */
+  abort(notice: string): Promise<void>;
+}
+
+export interface AnswerContext {
+  /** e.g. "research · gpt-4.1-mini · 1.2 s" */
+  footer?: string;
+  runId?: string;
+}
+
+/** One incoming user message, surface-neutral. */
+export interface IncomingMessage {
+  workspaceId: string;
+  surface: 'slack' | 'console' | 'test';
+  userId: string;
+  text: string;
+  channelId?: string;
+  /** The message's own ts (Slack) — part of the exactly-once key. */
+  messageTs?: string;
+  /** The thread it belongs to (for replies and history). */
+  threadTs?: string;
+  /** Slack event id — the other exactly-once key. */
+  eventId?: string;
+  /** Earlier messages of the conversation, oldest first. */
+  history?: HistoryMessage[];
+  /** Users taking part in the conversation: only they may be mentioned in answers. */
+  participants?: string[];
+  /**
+   * Reads history and participants lazily (Slack: conversations.replies), after the run is claimed, so a
+   * duplicate delivery costs no API call. Overrides history/participants when present.
+   */
+  loadContext?: () => Promise<{ history: HistoryMessage[]; participants: string[] }>;
+}
+
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  text: string;
+  userId?: string;
+}

@@ -1,0 +1,55 @@
+/**
+ * Batches text appended in quick succession into at most one flush per interval, in order, one at a time.
+ * Slack rate-limits updates to one message (about one per second): streaming every model token as its own
+ * chat.update or appendStream call would be throttled (slackapi/bolt-js #2073).
+ */
+export class Coalescer {
+  private pending = '';
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private lastFlushAt = 0;
+  private closed = false;
+
+  constructor(
+    private readonly flush: (delta: string) => Promise<void>,
+    private readonly intervalMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(text: string): void {
+    if (this.closed || !text) return;
+    this.pending += text;
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastFlushAt + this.intervalMs - this.now());
+    this.timer = setTimeout(() => this.release(), wait);
+  }
+
+  /** Flushes what is pending and waits for every flush to finish. Further adds are ignored. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending) this.release();
+    await this.chain;
+  }
+
+  /** Drops what is pending (after an error) and waits for in-flight flushes. */
+  async discard(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = '';
+    await this.chain;
+  }
+
+  private release(): void {
+    this.timer = undefined;
+    const delta = this.pending;
+    this.pending = '';
+    if (!delta) return;
+    this.chain = this.chain.then(async () => {
+      this.lastFlushAt = this.now();
+      await this.flush(delta).catch(() => {});
+    });
+  }
+}

@@ -1,0 +1,198 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, Assistant, HTTPReceiver } from '@slack/bolt';
+import { LRUCache } from 'lru-cache';
+import type { WebClient } from '@slack/web-api';
+import type { Config } from '../config/load-config.js';
+import type { Logger } from '../ops/logger.js';
+import type { HealthCheck } from '../ops/health.js';
+import { healthHandler } from '../ops/health.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import type { Store } from '../store/store.js';
+import { boltLogger } from './bolt-logger.js';
+import { createSlackSurface, StreamingSupport } from './slack-surface.js';
+import { readThreadContext, stripBotMention } from './thread-context.js';
+
+
+/** Slack signs each request with its send time; anything more than 5 minutes off either way is refused. */
+export function timestampFresh(header: string | string[] | undefined, now = Date.now()): boolean {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && Math.abs(now / 1000 - seconds) <= 300;
+}
+
+export interface SlackAppDeps {
+  config: Config;
+  orchestrator: Orchestrator;
+  store: Store;
+  logger: Logger;
+  health: HealthCheck;
+  /** Overrides for tests (e.g. fast WebClient retries). */
+  clientOptions?: Record<string, unknown>;
+}
+
+export interface SlackApp {
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+interface MessageLike {
+  user?: string; text?: string; ts: string; thread_ts?: string; channel: string; channel_type?: string;
+  bot_id?: string; subtype?: string;
+}
+
+// Message subtypes that carry a person's new words; edits, deletions, joins and bot posts are ignored.
+const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
+
+export const SUGGESTED_PROMPTS = [
+  { title: 'Summarize a thread', message: 'Summarize this thread and list the action items.' },
+  { title: 'Plan a launch', message: 'plan: research three competitors, draft the announcement from that, then write a FAQ' },
+  { title: 'Check a calculation', message: 'What is 17.5% of 2,340, and what is that per month over 12 months?' },
+  { title: 'How am I doing?', message: 'What can you help me with?' },
+];
+
+/**
+ * The Bolt app: HTTP (signed requests on /slack/events) or Socket Mode, chosen by config. Every mention,
+ * DM, follow-up in a thread the bot is part of, and Assistant-panel message goes to the orchestrator with a
+ * Surface for its thread. Events are acknowledged before the work starts (Bolt acks events first).
+ */
+export function createSlackApp(deps: SlackAppDeps): SlackApp {
+  const { config, orchestrator, store, logger } = deps;
+  const slack = config.slack;
+  if (slack.kind === 'console') throw new Error('createSlackApp needs Slack tokens');
+  const streaming = new StreamingSupport(slack.streaming);
+  const clientOptions = {
+    slackApiUrl: slack.apiUrl,
+    // Rate-limited calls wait for Retry-After and are retried; other failures a few times, then reported.
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    ...deps.clientOptions,
+  };
+  const health = healthHandler(deps.health);
+  // HTTP mode: Bolt's HTTPReceiver verifies signatures; our own server in front of it adds /health and refuses
+  // timestamps from the future too (Bolt only refuses old ones; Slack's guidance is ±5 minutes).
+  const receiver = slack.kind === 'http'
+    ? new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: '/slack/events', logger: boltLogger(logger) })
+    : undefined;
+  const app = slack.kind === 'socket'
+    ? new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, clientOptions, logger: boltLogger(logger) })
+    : new App({ token: slack.botToken, receiver: receiver!, clientOptions, logger: boltLogger(logger) });
+  let server: Server | undefined;
+  const titledThreads = new LRUCache<string, true>({ max: 10_000 });
+
+  const handle = async (args: {
+    event: MessageLike; client: WebClient; teamId: string; eventId?: string; botUserId?: string; botId?: string;
+    assistantStatus?: (status: string) => Promise<unknown>;
+  }) => {
+    const { event, client } = args;
+    if (!event.user) return;
+    const threadTs = event.thread_ts ?? event.ts;
+    const runLogger = logger.child({ teamId: args.teamId, channel: event.channel, eventId: args.eventId });
+    const surface = createSlackSurface({
+      client, channel: event.channel, threadTs, userId: event.user, teamId: args.teamId, streaming, logger: runLogger,
+      ...(args.assistantStatus ? { assistantStatus: args.assistantStatus } : {}),
+    });
+    await orchestrator.handle({
+      workspaceId: args.teamId,
+      surface: 'slack',
+      userId: event.user,
+      text: stripBotMention(event.text ?? '', args.botUserId),
+      channelId: event.channel,
+      messageTs: event.ts,
+      threadTs,
+      ...(args.eventId ? { eventId: args.eventId } : {}),
+      loadContext: () => readThreadContext(client, {
+        channel: event.channel, threadTs, currentTs: event.ts, userId: event.user!,
+        ...(args.botUserId ? { botUserId: args.botUserId } : {}), ...(args.botId ? { botId: args.botId } : {}),
+      }, runLogger),
+    }, surface);
+  };
+
+  app.assistant(new Assistant({
+    threadStarted: async ({ say, setSuggestedPrompts, saveThreadContext }) => {
+      // Each step is independent: a failed greeting must not cost the user the suggested prompts.
+      const attempt = (what: string, step: () => Promise<unknown>) => step().catch((error: unknown) =>
+        logger.warn({ err: (error as { data?: { error?: string } }).data?.error ?? String(error) }, `assistant thread start: ${what} failed`));
+      await attempt('greeting', () => say('Hi! Ask me anything, or give me a goal and I will plan it. You can rate answers with /better.'));
+      await attempt('context', () => saveThreadContext());
+      await attempt('suggested prompts', () => setSuggestedPrompts({ title: 'Try one of these', prompts: SUGGESTED_PROMPTS }));
+    },
+    threadContextChanged: async ({ saveThreadContext }) => { await saveThreadContext(); },
+    userMessage: async ({ message, client, context, body, setStatus, setTitle }) => {
+      const event = message as unknown as MessageLike;
+      if (event.bot_id || !ANSWERABLE_SUBTYPES.has(event.subtype)) return;
+      // The first question names the Assistant thread; later ones must not rename it.
+      const threadKey = `${event.channel}:${event.thread_ts ?? event.ts}`;
+      if (event.text && !titledThreads.has(threadKey)) {
+        titledThreads.set(threadKey, true);
+        await setTitle(event.text.slice(0, 80)).catch(() => {});
+      }
+      await handle({
+        event, client, teamId: context.teamId ?? (body as { team_id?: string }).team_id ?? 'unknown',
+        eventId: (body as { event_id?: string }).event_id,
+        ...(context.botUserId ? { botUserId: context.botUserId } : {}), ...(context.botId ? { botId: context.botId } : {}),
+        assistantStatus: (status) => setStatus(status),
+      });
+    },
+  }));
+
+  app.event('app_mention', async ({ event, client, context, body }) => {
+    const mention = event as unknown as MessageLike;
+    if (mention.bot_id || (mention.subtype && !ANSWERABLE_SUBTYPES.has(mention.subtype))) return;
+    await handle({
+      event: mention, client, teamId: context.teamId ?? body.team_id, eventId: body.event_id,
+      ...(context.botUserId ? { botUserId: context.botUserId } : {}), ...(context.botId ? { botId: context.botId } : {}),
+    });
+  });
+
+  app.event('message', async ({ event, client, context, body }) => {
+    const message = event as unknown as MessageLike;
+    if (!ANSWERABLE_SUBTYPES.has(message.subtype) || message.bot_id || !message.user) return;
+    if (context.botUserId && message.user === context.botUserId) return;
+    const teamId = context.teamId ?? body.team_id;
+    if (message.channel_type !== 'im') {
+      // In channels, answer follow-ups only in threads the bot is already part of; mentions come as app_mention.
+      const inThread = message.thread_ts && message.thread_ts !== message.ts;
+      if (!inThread || !(await store.runs.threadKnown(teamId, message.channel, message.thread_ts!))) return;
+    }
+    await handle({
+      event: message, client, teamId, eventId: body.event_id,
+      ...(context.botUserId ? { botUserId: context.botUserId } : {}), ...(context.botId ? { botId: context.botId } : {}),
+    });
+  });
+
+  // The newer agent surface sends this when the user moves between channels; nothing to do but acknowledge.
+  app.event('app_context_changed' as never, async () => {});
+
+  app.error(async (error) => {
+    logger.error({ err: error, code: (error as { code?: string }).code }, 'unhandled Slack listener error');
+  });
+
+  return {
+    async start() {
+      if (!receiver) await app.start(); // Socket Mode: connect; our server below serves only /health.
+      server = createServer((req, res) => {
+        if (req.method === 'GET' && req.url === '/health') return void health(req, res);
+        if (receiver && req.url?.startsWith('/slack/events')) {
+          if (!timestampFresh(req.headers['x-slack-request-timestamp'])) {
+            logger.warn({ timestamp: req.headers['x-slack-request-timestamp'] }, 'refused a Slack request with a stale or future timestamp');
+            return void res.writeHead(401).end();
+          }
+          return receiver.requestListener(req, res);
+        }
+        res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => server!.listen(config.server.port, resolve));
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ port, mode: slack.kind }, receiver ? 'listening for Slack events on /slack/events' : 'connected in Socket Mode; /health on port');
+      return { port };
+    },
+    async stop() {
+      if (server) {
+        // Stop accepting first, then let requests already acknowledged finish in the orchestrator's drain.
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      }
+      if (!receiver) await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Socket Mode did not stop cleanly'));
+    },
+  };
+}

@@ -1,0 +1,219 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../ops/logger.js';
+import type { AnswerContext, AnswerStream, Surface } from '../orchestrator/surface.js';
+import { toMrkdwn } from './format/markdown.js';
+import { SLACK_LIMITS, splitMessage } from './format/split.js';
+import { Coalescer } from './coalescer.js';
+
+/** Which workspaces can stream (chat.startStream); learned from the first refusal, per team. */
+export class StreamingSupport {
+  private readonly unsupported = new Set<string>();
+  constructor(private readonly mode: 'auto' | 'off') {}
+  enabled(teamId: string): boolean {
+    return this.mode === 'auto' && !this.unsupported.has(teamId);
+  }
+  markUnsupported(teamId: string): void {
+    this.unsupported.add(teamId);
+  }
+}
+
+/** Errors from chat.startStream that mean "this workspace/app cannot stream", not "try again". */
+const STREAMING_UNAVAILABLE = new Set(['unknown_method', 'not_allowed_token_type', 'missing_scope', 'feature_not_enabled',
+  'method_deprecated', 'not_allowed', 'invalid_arguments', 'team_not_allowed']);
+
+export interface SlackSurfaceOptions {
+  client: WebClient;
+  channel: string;
+  threadTs: string;
+  userId: string;
+  teamId: string;
+  streaming: StreamingSupport;
+  /** Bolt's setStatus in Assistant threads (assistant.threads.setStatus); absent elsewhere. */
+  assistantStatus?: (status: string) => Promise<unknown>;
+  logger: Logger;
+  updateIntervalMs?: number;
+}
+
+// Streams stop well below Slack's 12,000-character markdown limit; the rest follows as extra messages.
+const STREAM_CAP = 11_000;
+
+const slackError = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? (error as Error)?.message ?? 'unknown';
+const footerBlock = (footer: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.slice(0, 2900) }] });
+
+/**
+ * The Surface for one Slack thread. Status: the Assistant panel's native status, else a placeholder message
+ * in the thread that the answer replaces. Answers stream with chat.startStream/appendStream/stopStream where
+ * the workspace supports it, otherwise the placeholder is updated (post, then update), at most once a second.
+ */
+export function createSlackSurface(options: SlackSurfaceOptions): Surface {
+  const { client, channel, threadTs, logger } = options;
+  let placeholderTs: string | undefined;
+  let answering = false;
+
+  const post = async (text: string, extra: Record<string, unknown> = {}) => {
+    const response = await client.chat.postMessage({
+      channel, thread_ts: threadTs, text, unfurl_links: false, unfurl_media: false, ...extra,
+    });
+    return response.ts;
+  };
+
+  /** Posts mrkdwn text, split under Slack's limits; the first part may replace the placeholder. */
+  const postParts = async (mrkdwn: string, footer: string | undefined, replaceTs?: string): Promise<string | undefined> => {
+    const parts = splitMessage(mrkdwn, SLACK_LIMITS.sectionText - 100);
+    let firstTs: string | undefined;
+    for (const [i, part] of parts.entries()) {
+      const last = i === parts.length - 1;
+      const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: part } }, ...(last && footer ? [footerBlock(footer)] : [])];
+      if (i === 0 && replaceTs) {
+        await client.chat.update({ channel, ts: replaceTs, text: part, blocks });
+        firstTs = replaceTs;
+      } else {
+        const ts = await post(part, { blocks });
+        firstTs ??= ts;
+      }
+    }
+    return firstTs;
+  };
+
+  const clearPlaceholder = async () => {
+    if (!placeholderTs) return;
+    const ts = placeholderTs;
+    placeholderTs = undefined;
+    await client.chat.delete({ channel, ts }).catch((e: unknown) => logger.debug({ err: slackError(e) }, 'placeholder not deleted'));
+  };
+
+  /** Post-then-update answer: the placeholder shows the text so far, then the final answer. */
+  const updateAnswer = (initial = ''): AnswerStream => {
+    let text = initial;
+    const coalescer = new Coalescer(async (delta) => {
+      text += delta;
+      const preview = toMrkdwn(text);
+      const shown = preview.length > SLACK_LIMITS.sectionText ? `${preview.slice(0, SLACK_LIMITS.sectionText - 2)} …` : preview;
+      if (placeholderTs) await client.chat.update({ channel, ts: placeholderTs, text: shown });
+      else placeholderTs = await post(shown);
+    }, options.updateIntervalMs);
+    return {
+      async append(markdown) { coalescer.add(markdown); },
+      async finish(finalMarkdown, context?: AnswerContext) {
+        await coalescer.discard();
+        try {
+          const ts = await postParts(toMrkdwn(finalMarkdown), context?.footer, placeholderTs);
+          return { delivered: true, ...(ts ? { ts } : {}) };
+        } catch (error) {
+          logger.error({ err: slackError(error) }, 'answer not delivered');
+          return { delivered: false };
+        }
+      },
+      async abort(notice) {
+        await coalescer.discard();
+        await (placeholderTs ? client.chat.update({ channel, ts: placeholderTs, text: notice }) : post(notice))
+          .catch((e: unknown) => logger.error({ err: slackError(e) }, 'error notice not delivered'));
+      },
+    };
+  };
+
+  /** Native streaming; falls back to post-then-update if the workspace refuses to stream. */
+  const streamAnswer = (): AnswerStream => {
+    let streamTs: string | undefined;
+    let streamed = '';
+    let fallback: AnswerStream | undefined;
+    const coalescer = new Coalescer(async (delta) => {
+      if (fallback) return void fallback.append(delta);
+      if (streamed.length + delta.length > STREAM_CAP) return; // the rest is posted at finish
+      try {
+        if (!streamTs) {
+          const response = await client.chat.startStream({
+            channel, thread_ts: threadTs, recipient_user_id: options.userId, recipient_team_id: options.teamId,
+            markdown_text: delta,
+          });
+          streamTs = response.ts;
+          await clearPlaceholder();
+        } else {
+          await client.chat.appendStream({ channel, ts: streamTs, markdown_text: delta });
+        }
+        streamed += delta;
+      } catch (error) {
+        const code = slackError(error);
+        if (!streamTs && STREAMING_UNAVAILABLE.has(code)) {
+          logger.info({ code, teamId: options.teamId }, 'streaming unavailable; posting then updating instead');
+          options.streaming.markUnsupported(options.teamId);
+          fallback = updateAnswer();
+          await fallback.append(delta);
+        } else {
+          logger.warn({ code }, 'stream append failed');
+        }
+      }
+    }, options.updateIntervalMs);
+
+    return {
+      async append(markdown) { coalescer.add(markdown); },
+      async finish(finalMarkdown, context) {
+        await coalescer.close();
+        if (fallback) return fallback.finish(finalMarkdown, context);
+        if (!streamTs) return updateAnswer().finish(finalMarkdown, context);
+        const rest = finalMarkdown.startsWith(streamed) ? finalMarkdown.slice(streamed.length) : '';
+        const inStream = rest.slice(0, Math.max(0, STREAM_CAP - streamed.length));
+        const overflow = rest.slice(inStream.length);
+        try {
+          await client.chat.stopStream({
+            channel, ts: streamTs,
+            ...(inStream ? { markdown_text: inStream } : {}),
+            ...(context?.footer && !overflow ? { blocks: [footerBlock(context.footer)] } : {}),
+          });
+          if (overflow) await postParts(toMrkdwn(overflow), context?.footer);
+          return { delivered: true, ts: streamTs };
+        } catch (error) {
+          // Slack closes streams after ~5 minutes (message_not_in_streaming_state): post what is missing.
+          logger.warn({ err: slackError(error) }, 'stopStream failed; posting the rest as messages');
+          try {
+            if (rest) await postParts(toMrkdwn(rest), context?.footer);
+            return { delivered: true, ts: streamTs };
+          } catch {
+            return { delivered: false, ts: streamTs };
+          }
+        }
+      },
+      async abort(notice) {
+        await coalescer.discard();
+        if (fallback) return fallback.abort(notice);
+        if (!streamTs) return updateAnswer().abort(notice);
+        await client.chat.stopStream({ channel, ts: streamTs, markdown_text: `\n\n_${notice}_` })
+          .catch(() => post(notice)).catch(() => {});
+      },
+    };
+  };
+
+  return {
+    kind: 'slack',
+    async setStatus(text) {
+      try {
+        if (options.assistantStatus && !answering) {
+          // Not every DM thread is an Assistant thread; when Slack refuses, fall back to a placeholder.
+          const shown = await options.assistantStatus(text).then(() => true, () => false);
+          if (shown) return;
+        }
+        if (answering) return;
+        else if (!placeholderTs) placeholderTs = await post(`_${text}_`);
+        else await client.chat.update({ channel, ts: placeholderTs, text: `_${text}_` });
+      } catch (error) {
+        logger.debug({ err: slackError(error) }, 'status not shown');
+      }
+    },
+    async startAnswer() {
+      answering = true;
+      return options.streaming.enabled(options.teamId) ? streamAnswer() : updateAnswer();
+    },
+    async notify(text) {
+      try {
+        if (placeholderTs && !answering) {
+          await client.chat.update({ channel, ts: placeholderTs, text });
+          placeholderTs = undefined;
+        } else {
+          await post(text);
+        }
+      } catch (error) {
+        logger.error({ err: slackError(error) }, 'notice not delivered');
+      }
+    },
+  };
+}

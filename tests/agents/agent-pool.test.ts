@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AgentPool, type AgentPoolOptions } from '../../src/agents/agent-pool.js';
+import { UniversalAgent } from '../../src/agents/universal-agent.js';
+import type { AgentConfig } from '../../src/store/agents.js';
+import type { Store } from '../../src/store/store.js';
+import { pgliteStore } from '../support/stores.js';
+import { captureLogger, caught, LONG_PROMPT } from './helpers.js';
+
+let store: Store;
+
+beforeAll(async () => {
+  store = await pgliteStore();
+  for (let i = 0; i <= 50; i++) await saveAgent(`pool-${String(i).padStart(2, '0')}`);
+});
+afterAll(async () => { await store.close(); });
+
+function saveAgent(agentId: string, systemPrompt = LONG_PROMPT): Promise<AgentConfig> {
+  return store.agents.save({ agentId, specialty: `specialty ${agentId}`, description: `handles ${agentId} requests`, systemPrompt });
+}
+
+/** A pool of real UniversalAgents (no endpoint: nothing here calls a model); records every agent built. */
+function pool(overrides: Partial<AgentPoolOptions> = {}) {
+  const { logger, lines } = captureLogger();
+  const built: UniversalAgent[] = [];
+  const p = new AgentPool({
+    store, logger, poolMax: 50, idleTtlMs: 3_600_000, maxConcurrentRunsPerAgent: 4,
+    factory: (config) => {
+      const agent = new UniversalAgent(config, { endpoint: null, defaultModel: 'gpt-4o-mini', maxRetries: 0, logger });
+      built.push(agent);
+      return agent;
+    },
+    ...overrides,
+  });
+  const retired = () => lines.filter((l) => l.msg === 'agent retired from the pool')
+    .map((l) => ({ agentId: l.agentId, version: l.version, reason: l.reason }));
+  return { pool: p, built, retired };
+}
+
+async function use(p: AgentPool, agentId: string) {
+  const lease = await p.acquire(agentId);
+  lease.release();
+  return lease.agent as UniversalAgent;
+}
+
+describe('AgentPool', () => {
+  test('the 51st distinct agent evicts the least recently used one', async () => {
+    const { pool: p, retired } = pool();
+    const first = await use(p, 'pool-00');
+    const second = await use(p, 'pool-01');
+    for (let i = 2; i < 50; i++) await use(p, `pool-${String(i).padStart(2, '0')}`);
+    expect(p.size).toBe(50);
+    await use(p, 'pool-00'); // touch: pool-01 is now the least recently used
+    await use(p, 'pool-50');
+    expect(p.size).toBe(50);
+    expect(second.isDisposed).toBe(true);
+    expect(first.isDisposed).toBe(false);
+    expect(retired()).toEqual([{ agentId: 'pool-01', version: 1, reason: 'evict' }]);
+    expect(p.stats()).toEqual({ live: 50, builds: 51, evictions: 1, disposals: 1 });
+    await p.close();
+  });
+
+  test('a cached agent is reused while its config is unchanged (one version query, no rebuild)', async () => {
+    const { pool: p, built } = pool();
+    const a = await use(p, 'general');
+    const b = await use(p, 'general');
+    expect(b).toBe(a);
+    expect(built).toHaveLength(1);
+    await p.close();
+  });
+
+  test('idle agents expire after the TTL (fake clock) and are purged', async () => {
+    const clock = { t: 5_000_000 };
+    const { pool: p, built, retired } = pool({ idleTtlMs: 60_000, clock: () => clock.t });
+    const a = await use(p, 'research');
+    const w = await use(p, 'writing');
+    clock.t += 40_000;
+    expect(await use(p, 'writing')).toBe(w); // a get refreshes its age
+    clock.t += 30_000; // research idle 70 s, writing 30 s
+    expect(await p.purgeStale()).toBe(1);
+    expect(a.isDisposed).toBe(true);
+    expect(w.isDisposed).toBe(false);
+    expect(retired()).toEqual([{ agentId: 'research', version: 1, reason: 'expire' }]);
+    const again = await use(p, 'research');
+    expect(again).not.toBe(a);
+    expect(built).toHaveLength(3);
+    await p.close();
+  });
+
+  test('a config edit takes effect on the next acquire; the stale agent is disposed', async () => {
+    await saveAgent('editable');
+    const { pool: p, built, retired } = pool();
+    const v1 = await use(p, 'editable');
+    expect(v1.config.version).toBe(1);
+    await saveAgent('editable', `${LONG_PROMPT} Always answer in French.`);
+    const v2 = await use(p, 'editable');
+    expect(v2.config.version).toBe(2);
+    expect(v2.config.systemPrompt).toMatch(/French/);
+    expect(v1.isDisposed).toBe(true);
+    expect(retired()).toEqual([{ agentId: 'editable', version: 1, reason: 'stale' }]);
+    expect(built).toHaveLength(2);
+    await p.close();
+  });
+
+  test('purgeStale also drops agents whose config changed', async () => {
+    await saveAgent('edited-in-background');
+    const { pool: p, retired } = pool();
+    const v1 = await use(p, 'edited-in-background');
+    await saveAgent('edited-in-background', `${LONG_PROMPT} Be terse.`);
+    expect(await p.purgeStale()).toBe(1);
+    expect(v1.isDisposed).toBe(true);
+    expect(retired()).toEqual([{ agentId: 'edited-in-background', version: 1, reason: 'stale' }]);
+    await p.close();
+  });
+
+  test('AGENT_BUSY beyond the per-agent concurrency budget; release frees a slot', async () => {
+    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 2 });
+    const results = await Promise.allSettled([p.acquire('coding'), p.acquire('coding'), p.acquire('coding')]);
+    const busy = results.filter((r) => r.status === 'rejected');
+    expect(busy).toHaveLength(1);
+    expect((busy[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'AGENT_BUSY' });
+    expect((busy[0] as PromiseRejectedResult).reason.message).toMatch(/coding.*limit 2/);
+    const leases = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect((await p.acquire('summarizer')).agent.config.agentId).toBe('summarizer'); // other agents are unaffected
+    leases[0]!.release();
+    leases[0]!.release(); // idempotent: must not free a second slot
+    const third = await p.acquire('coding');
+    expect((await caught(p.acquire('coding'))).code).toBe('AGENT_BUSY');
+    third.release();
+    leases[1]!.release();
+    await p.close();
+  });
+
+  test('an agent evicted while leased is disposed only when released', async () => {
+    const { pool: p } = pool({ poolMax: 1 });
+    const lease = await p.acquire('research');
+    await use(p, 'writing'); // evicts research from the cache
+    expect(p.size).toBe(1);
+    expect((lease.agent as UniversalAgent).isDisposed).toBe(false);
+    lease.release();
+    expect((lease.agent as UniversalAgent).isDisposed).toBe(true);
+    await p.close();
+  });
+
+  test('unknown agent: AGENT_NOT_FOUND, and the failed acquire does not hold a slot', async () => {
+    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 1 });
+    expect((await caught(p.acquire('no-such-agent'))).code).toBe('AGENT_NOT_FOUND');
+    expect((await caught(p.acquire('no-such-agent'))).code).toBe('AGENT_NOT_FOUND');
+    await p.close();
+  });
+
+  test('concurrent first acquires share one build', async () => {
+    const { pool: p, built } = pool();
+    const leases = await Promise.all([p.acquire('data-analysis'), p.acquire('data-analysis'), p.acquire('data-analysis')]);
+    expect(new Set(leases.map((l) => l.agent)).size).toBe(1);
+    expect(built).toHaveLength(1);
+    leases.forEach((l) => l.release());
+    await p.close();
+  });
+
+  test('close() disposes everything with reason shutdown; later acquires fail', async () => {
+    const { pool: p, retired } = pool();
+    const a = await use(p, 'general');
+    p.start();
+    await p.close();
+    expect(a.isDisposed).toBe(true);
+    expect(retired()).toEqual([{ agentId: 'general', version: expect.any(Number), reason: 'shutdown' }]);
+    expect((await caught(p.acquire('general'))).code).toBe('SHUTTING_DOWN');
+    expect(p.size).toBe(0);
+  });
+});

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ChatModelRouter } from '../../src/orchestrator/model-router.js';
+import { Router } from '../../src/orchestrator/router.js';
+import type { Store } from '../../src/store/store.js';
+import { startOpenAIStandin, type OpenAIStandin } from '../fakes/openai-standin.js';
+import { pgliteStore } from '../support/stores.js';
+
+let store: Store;
+let openai: OpenAIStandin;
+beforeAll(async () => {
+  store = await pgliteStore();
+  openai = await startOpenAIStandin();
+});
+afterAll(async () => { await store?.close(); await openai?.close(); });
+
+describe('routing without a model call', () => {
+  test('clear requests go straight to the matching built-in specialist', async () => {
+    const router = new Router(store.agents, null);
+    const deadline = Date.now() + 5000;
+    expect(await router.route('Summarize this thread and list the action items', deadline)).toMatchObject({ agentId: 'summarizer', route: 'direct' });
+    expect(await router.route('Can you debug this Python stack trace?', deadline)).toMatchObject({ agentId: 'coding', route: 'direct' });
+    expect(await router.route('Draft an announcement email for customers', deadline)).toMatchObject({ agentId: 'writing', route: 'direct' });
+    expect(await router.route('xyzzy', deadline)).toMatchObject({ agentId: 'general', route: 'fallback' });
+  });
+
+  test('a registry of 1,000+ specialists is searched in SQL, lazily', async () => {
+    for (let start = 0; start < 1000; start += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, k) => {
+        const i = start + k;
+        return store.agents.save({ agentId: `gen-${i}`, specialty: `zorbium${i} handling`, description: `Everything about zorbium${i} reactors`, systemPrompt: 'p', origin: 'spawned' });
+      }));
+    }
+    const { total } = await store.agents.list({ limit: 1 });
+    expect(total).toBeGreaterThanOrEqual(1006);
+    const decision = await new Router(store.agents, null).route('our zorbium737 reactors are overheating', Date.now() + 5000);
+    expect(decision).toMatchObject({ agentId: 'gen-737', route: 'direct' });
+  });
+});
+
+describe('model router for ambiguous requests', () => {
+  test('close candidates go to the planner model, whose choice and tokens are returned', async () => {
+    await store.agents.save({ agentId: 'tax-a', specialty: 'quarlex filings', description: 'quarlex filings and deadlines', systemPrompt: 'p' });
+    await store.agents.save({ agentId: 'tax-b', specialty: 'quarlex filings', description: 'quarlex filings and audits', systemPrompt: 'p' });
+    openai.reset();
+    openai.enqueue({ json: { agent_id: 'tax-b', reason: 'mentions an audit' }, usage: { prompt_tokens: 80, completion_tokens: 12 } });
+    const modelRouter = new ChatModelRouter({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1' });
+    const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000);
+    expect(decision).toMatchObject({ agentId: 'tax-b', route: 'router', routerUsage: { model: 'gpt-4.1', tokensIn: 80, tokensOut: 12 } });
+    expect(openai.requests).toHaveLength(1);
+  });
+
+  test('a failing router model falls back to the best lexical match', async () => {
+    openai.reset();
+    openai.enqueue({ error: { status: 500 } });
+    const modelRouter = new ChatModelRouter({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1' });
+    const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000);
+    expect(decision.route).toBe('direct');
+    expect(['tax-a', 'tax-b']).toContain(decision.agentId);
+  });
+});

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { mentionEvent } from '../fakes/slack-events.js';
+import { eventually, startHarness, type Harness } from '../support/harness.js';
+
+// A model that rate-limits every request: the user gets a clear message within the request deadline, the run
+// is recorded as failed with its error class, and the first request after the outage is answered.
+let h: Harness;
+const DEADLINE_MS = 3000;
+beforeAll(async () => { h = await startHarness({ SLACK_STREAMING: 'off', MODEL_TIMEOUT_MS: String(DEADLINE_MS), MODEL_MAX_RETRIES: '10' }); });
+afterAll(async () => { await h?.close(); });
+
+test('persistent 429: a clear message within the deadline, then recovery', async () => {
+  h.openai.setResponder(() => ({ error: { status: 429, code: 'rate_limit_exceeded', retryAfterSeconds: 1 } }));
+  const event = mentionEvent({ text: 'are you overloaded?', user: 'U1', channel: 'C1' });
+  const sentAt = Date.now();
+  await h.send(event);
+  const notice = await eventually(() => h.slack.messages('C1').find((m) => m.thread_ts === event.event.ts && /rate|busy|try again/i.test(m.text ?? '')), 10_000);
+  const noticeAt = h.slack.calls.find((c) => JSON.stringify(c.args).includes(notice.text.slice(0, 30)))!.at;
+  expect(noticeAt - sentAt).toBeLessThan(DEADLINE_MS + 1500);
+  expect(h.openai.requests.length).toBeGreaterThan(1); // retried, with backoff, inside the deadline
+  const run = await eventually(async () => {
+    const [r] = await h.store.runs.find({ workspaceId: 'T1', eventId: event.event_id });
+    return r && r.status !== 'running' ? r : null;
+  });
+  expect(run).toMatchObject({ status: 'failed', errorClass: expect.stringMatching(/MODEL_RATE_LIMITED|MODEL_TIMEOUT/) });
+
+  h.openai.reset();
+  const next = mentionEvent({ text: 'better now?', user: 'U1', channel: 'C1' });
+  await h.send(next);
+  await eventually(() => h.slack.messages('C1').some((m) => m.thread_ts === next.event.ts && /Answer:/.test(m.text ?? '')));
+});
+
+test('/health is 503 when the store does not answer', async () => {
+  const ping = h.store.ping.bind(h.store);
+  h.store.ping = async () => false;
+  try {
+    const response = await fetch(`${h.url}/health`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { store: false } });
+  } finally {
+    h.store.ping = ping;
+  }
+});
