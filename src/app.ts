@@ -8,7 +8,8 @@ import { ChatModelRouter } from './orchestrator/model-router.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { Router } from './orchestrator/router.js';
 import { RunLog } from './runlog/run-log.js';
-import { createSlackApp, type SlackApp } from './slack/slack-app.js';
+import type { CommandDispatcher } from './commands/dispatcher.js';
+import { createSlackApp, type SlackApp, type SlackFeature } from './slack/slack-app.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -67,6 +68,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     },
   );
 
+  // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
+  const slackFeatures: SlackFeature[] = [];
+  const commands: CommandDispatcher | undefined = undefined;
+
   let ready = false;
   let slackApp: SlackApp | undefined;
   let port: number | undefined;
@@ -94,12 +99,14 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     };
     ready = true;
-    void runConsoleChat(orchestrator, store, { ...io, modelConfigured: endpoint !== null, storeKind: store.kind })
+    void runConsoleChat(orchestrator, store, {
+      ...io, modelConfigured: endpoint !== null, storeKind: store.kind, ...(commands ? { commands } : {}),
+    })
       .catch((error: unknown) => logger.error({ err: error }, 'console chat failed'))
       .finally(() => { void stop(); });
   } else {
     slackApp = createSlackApp({
-      config, orchestrator, store, logger,
+      config, orchestrator, store, logger, features: slackFeatures,
       health: { ready: () => ready, checks: { store: () => store.ping() } },
       ...(options.slackClientOptions ? { clientOptions: options.slackClientOptions } : {}),
     });

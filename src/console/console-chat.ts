@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { HistoryMessage } from '../orchestrator/surface.js';
+import type { CommandDispatcher } from '../commands/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { createConsoleSurface } from './console-surface.js';
 
@@ -16,6 +17,8 @@ export interface ConsoleChatOptions {
   modelConfigured: boolean;
   storeKind: string;
   userId?: string;
+  /** Slash commands shared with Slack (/better, /metrics, …). */
+  commands?: CommandDispatcher;
 }
 
 const HELP = `Commands:
@@ -61,6 +64,13 @@ export async function runConsoleChat(orchestrator: Orchestrator, store: Store, o
     } else if (text === '/agents') {
       const { total, agents } = await store.agents.list({ limit: 50 });
       output.write(`${total} specialist${total === 1 ? '' : 's'}:\n${agents.map((a) => `  ${a.agentId} (v${a.version}) — ${a.description}`).join('\n')}\n`);
+    } else if (text.startsWith('/') && options.commands?.names().includes(text.slice(1).split(/\s/)[0]!)) {
+      const name = text.slice(1).split(/\s/)[0]!;
+      const reply = await options.commands.run(name, text.slice(name.length + 1).trim(), {
+        surface: 'console', workspaceId: 'console', userId, channelId: `console-${sessionId}`, threadTs,
+      });
+      output.write(`${reply.text}\n`);
+      for (const file of reply.files ?? []) output.write(`(${file.title}: ${file.filename}, ${file.bytes.length} bytes — shown in Slack)\n`);
     } else if (text.startsWith('/')) {
       output.write(`Unknown command ${text.split(/\s/)[0]}. Type /help for the list.\n`);
     } else {

@@ -11,7 +11,42 @@ export interface Surface {
   startAnswer(): Promise<AnswerStream>;
   /** A short message in the conversation (errors, refusals, notices) that is not a model answer. */
   notify(text: string): Promise<void>;
+  /**
+   * Goals: shows or updates the one progress message of a goal (the adapter coalesces updates to respect
+   * Slack's rate limits). Absent: progress is not shown.
+   */
+  showProgress?(progress: GoalProgress): Promise<void>;
+  /**
+   * Tools: asks the requesting user to approve a side-effecting tool call (Slack: Approve / Deny buttons;
+   * console: a y/n prompt). Resolves with the decision; 'timeout' when nobody answered in time.
+   */
+  requestApproval?(request: ApprovalRequest): Promise<ApprovalDecision>;
 }
+
+export interface GoalProgress {
+  goalId: string;
+  title: string;
+  /** Every task with its state, in plan order. */
+  tasks: Array<{ id: string; title: string; state: 'pending' | 'running' | 'succeeded' | 'failed' | 'blocked' | 'cancelled' | 'skipped' }>;
+  elapsedMs: number;
+  /** True once the goal has ended; the adapter removes the Cancel button then. */
+  done: boolean;
+  /** e.g. "stopped: cost budget reached" */
+  note?: string;
+}
+
+export interface ApprovalRequest {
+  approvalId: string;
+  runId: string;
+  /** Only this user may approve. */
+  userId: string;
+  tool: string;
+  /** Exactly the arguments the tool will run with. */
+  args: unknown;
+  timeoutMs: number;
+}
+
+export type ApprovalDecision = 'approved' | 'denied' | 'timeout';
 
 export interface AnswerStream {
   /** Appends model output (Markdown). Coalesced and rate-limited by the adapter. */

@@ -8,6 +8,7 @@ import type { Logger } from '../ops/logger.js';
 import type { HealthCheck } from '../ops/health.js';
 import { healthHandler } from '../ops/health.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import type { Surface } from '../orchestrator/surface.js';
 import type { Store } from '../store/store.js';
 import { boltLogger } from './bolt-logger.js';
 import { createSlackSurface, StreamingSupport } from './slack-surface.js';
@@ -20,6 +21,18 @@ export function timestampFresh(header: string | string[] | undefined, now = Date
   return Number.isFinite(seconds) && Math.abs(now / 1000 - seconds) <= 300;
 }
 
+/** What a feature module (commands, goals, tools) gets to register its own listeners on the Bolt app. */
+export interface SlackFeatureContext {
+  app: App;
+  config: Config;
+  orchestrator: Orchestrator;
+  store: Store;
+  logger: Logger;
+  /** A Surface for a thread, the same the conversation path uses. */
+  surfaceFor(args: { client: WebClient; channel: string; threadTs: string; userId: string; teamId: string }): Surface;
+}
+export type SlackFeature = (context: SlackFeatureContext) => void;
+
 export interface SlackAppDeps {
   config: Config;
   orchestrator: Orchestrator;
@@ -28,6 +41,8 @@ export interface SlackAppDeps {
   health: HealthCheck;
   /** Overrides for tests (e.g. fast WebClient retries). */
   clientOptions?: Record<string, unknown>;
+  /** Feature modules registering their own listeners (slash commands, buttons, App Home…). */
+  features?: SlackFeature[];
 }
 
 export interface SlackApp {
@@ -161,6 +176,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   // The newer agent surface sends this when the user moves between channels; nothing to do but acknowledge.
   app.event('app_context_changed' as never, async () => {});
+
+  const surfaceFor: SlackFeatureContext['surfaceFor'] = (args) =>
+    createSlackSurface({ ...args, streaming, logger: logger.child({ teamId: args.teamId, channel: args.channel }) });
+  for (const feature of deps.features ?? []) feature({ app, config, orchestrator, store, logger, surfaceFor });
 
   app.error(async (error) => {
     logger.error({ err: error, code: (error as { code?: string }).code }, 'unhandled Slack listener error');
