@@ -1,5 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { AgentPool } from './agents/agent-pool.js';
+import { SpawnBudget, spawnSpecialist } from './agents/spawn-specialist.js';
+import { GoalPath } from './goals/goal-path.js';
+import { GoalRunner } from './goals/goal-runner.js';
+import { ModelPlanner } from './goals/planner.js';
+import { goalActions } from './goals/slack-goal-actions.js';
 import { UniversalAgent } from './agents/universal-agent.js';
 import type { Config } from './config/load-config.js';
 import { runConsoleChat } from './console/console-chat.js';
@@ -29,6 +36,7 @@ export interface RunningApp {
   store: Store;
   orchestrator: Orchestrator;
   pool: AgentPool;
+  goals: GoalRunner;
   /** Console mode: resolves when the chat ends (/quit, end of input). Server modes: when stopped. */
   finished: Promise<void>;
   /** Graceful stop: no new work, in-flight runs finish or are recorded as interrupted, then close. */
@@ -58,8 +66,26 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const modelRouter = endpoint
     ? new ChatModelRouter({ apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel })
     : null;
+  // Goals: planned by the planner model, run by specialists from the pool; this process's identity owns leases.
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const spawnBudget = new SpawnBudget(config.agents.spawnPerMinute);
+  const goalRunner = new GoalRunner({
+    store, runLog, agents: pool, logger, owner, defaults: { ...config.goals },
+    ...(endpoint ? {
+      spawn: (description: string) => spawnSpecialist(description, {
+        store, plannerModel: { endpoint, model: config.model.plannerModel }, budget: spawnBudget, logger,
+      }),
+    } : {}),
+  });
+  const goalPath = new GoalPath({
+    runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds,
+    planner: endpoint ? new ModelPlanner({
+      apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel,
+      maxRetries: config.model.maxRetries,
+    }) : null,
+  });
   const orchestrator = new Orchestrator(
-    { runLog, router: new Router(store.agents, modelRouter), agents: pool, logger },
+    { runLog, router: new Router(store.agents, modelRouter), agents: pool, logger, plans: goalPath },
     {
       modelConfigured: endpoint !== null,
       requestTimeoutMs: config.model.timeoutMs,
@@ -69,13 +95,14 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   );
 
   // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
-  const slackFeatures: SlackFeature[] = [];
+  const slackFeatures: SlackFeature[] = [goalActions(goalRunner)];
   const commands: CommandDispatcher | undefined = undefined;
 
   let ready = false;
   let slackApp: SlackApp | undefined;
   let port: number | undefined;
   let stopping: Promise<void> | undefined;
+  let resumeTimer: NodeJS.Timeout | undefined;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => { resolveFinished = resolve; });
 
@@ -84,8 +111,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ready = false;
       logger.info('stopping: no new work');
       await slackApp?.stop();
+      if (resumeTimer) clearInterval(resumeTimer);
       const { finished: done, interrupted } = await orchestrator.drain(config.server.shutdownGraceMs);
-      logger.info({ finished: done, interrupted }, 'in-flight runs settled');
+      const released = await goalRunner.releaseAll();
+      logger.info({ finished: done, interrupted, goalsReleased: released }, 'in-flight runs settled');
       await pool.close();
       await store.close();
       resolveFinished();
@@ -112,6 +141,14 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     });
     port = (await slackApp.start()).port;
     ready = true;
+    // Goals whose process died (or was stopped) are resumed from their finished tasks, here or elsewhere.
+    const app = slackApp;
+    const resume = () => goalPath.resumeStale(owner, (goal) => (goal.channelId && goal.threadTs
+      ? app.surfaceForThread({ channel: goal.channelId, threadTs: goal.threadTs, userId: goal.userId ?? '', teamId: goal.workspaceId })
+      : null), logger).catch((error: unknown) => logger.warn({ err: error }, 'goal resume sweep failed'));
+    void resume();
+    resumeTimer = setInterval(() => void resume(), 30_000);
+    resumeTimer.unref();
   }
-  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), store, orchestrator, pool, finished, stop };
+  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), store, orchestrator, pool, goals: goalRunner, finished, stop };
 }

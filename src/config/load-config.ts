@@ -34,6 +34,14 @@ export interface Config {
     historyTokenBudget: number;
     maxInputChars: number;
   };
+  goals: {
+    maxTasks: number;
+    maxAgents: number;
+    maxTokens: number;
+    maxCostUsd: number;
+    maxSeconds: number;
+    concurrency: number;
+  };
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
   secrets: string[];
 }
@@ -110,6 +118,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxConcurrentRunsPerAgent: get('AGENT_MAX_CONCURRENT_RUNS'),
       historyTokenBudget: get('HISTORY_TOKEN_BUDGET'),
       maxInputChars: get('MAX_INPUT_CHARS'),
+    },
+    goals: {
+      maxTasks: get('GOAL_MAX_TASKS'),
+      maxAgents: get('GOAL_MAX_AGENTS'),
+      maxTokens: get('GOAL_MAX_TOKENS'),
+      maxCostUsd: get('GOAL_MAX_COST_USD'),
+      maxSeconds: get('GOAL_MAX_SECONDS'),
+      concurrency: get('GOAL_CONCURRENCY'),
     },
     secrets,
   };

@@ -96,6 +96,20 @@ export const VARIABLES = [
     schema: integer(0, 200_000).default(4000) },
   { name: 'MAX_INPUT_CHARS', group: 'Agents', shape: 'characters, 100-200000', example: '12000',
     description: 'Longer messages are cut to this size with a notice.', schema: integer(100, 200_000).default(12_000) },
+  // Goals
+  { name: 'GOAL_MAX_TASKS', group: 'Goals', shape: 'an integer 1-50', example: '8',
+    description: 'Most tasks in one goal\'s plan; a larger plan is sent back to the planner once for repair.',
+    schema: integer(1, 50).default(8) },
+  { name: 'GOAL_MAX_AGENTS', group: 'Goals', shape: 'an integer 1-50', example: '6',
+    description: 'Most distinct specialists one goal may use.', schema: integer(1, 50).default(6) },
+  { name: 'GOAL_MAX_TOKENS', group: 'Goals', shape: 'tokens, 1000-10000000', example: '200000',
+    description: 'Token budget of one goal (all its tasks); reaching it stops the goal cleanly.', schema: integer(1000, 10_000_000).default(200_000) },
+  { name: 'GOAL_MAX_COST_USD', group: 'Goals', shape: 'USD, > 0', example: '1.00',
+    description: 'Cost budget of one goal; reaching it stops the goal cleanly.', schema: positiveNumber.default(1) },
+  { name: 'GOAL_MAX_SECONDS', group: 'Goals', shape: 'seconds, 10-3600', example: '300',
+    description: 'Wall-time limit of one goal; running tasks are stopped and finished results kept.', schema: integer(10, 3600).default(300) },
+  { name: 'GOAL_CONCURRENCY', group: 'Goals', shape: 'an integer 1-20', example: '3',
+    description: 'Most tasks of one goal running at the same time.', schema: integer(1, 20).default(3) },
 ] as const satisfies readonly VariableSpec[];
 
 export type VariableName = (typeof VARIABLES)[number]['name'];

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { progressBar } from '../goals/progress.js';
 import type { AnswerStream, Surface } from '../orchestrator/surface.js';
 
 const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` : text);
@@ -9,8 +10,17 @@ const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` 
  */
 export function createConsoleSurface(out: Writable, status: Writable, options: { color: boolean }): Surface {
   const line = (stream: Writable, text: string) => stream.write(`${text}\n`);
+  const shownProgress = new Map<string, string>();
   return {
     kind: 'console',
+    async showProgress(progress) {
+      // One line per change of state (the terminal has no rate limit, but repeats would be noise).
+      const running = progress.tasks.filter((t) => t.state === 'running').map((t) => t.title);
+      const text = `[${progress.title}] ${progressBar(progress)}${running.length ? ` · working on: ${running.join(', ')}` : ''}${progress.note ? ` · ${progress.note}` : ''}`;
+      if (shownProgress.get(progress.goalId) === text) return;
+      shownProgress.set(progress.goalId, text);
+      line(status, dim(text, options.color));
+    },
     async setStatus(text) {
       line(status, dim(`… ${text}`, options.color));
     },

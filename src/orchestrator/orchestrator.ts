@@ -13,6 +13,29 @@ export interface AgentSource {
   acquire(agentId: string): Promise<{ agent: Agent; release(): void }>;
 }
 
+/** What a route other than "one specialist" gets to answer a message with. */
+export interface PathContext {
+  runId: string;
+  message: IncomingMessage;
+  /** The guarded request text. */
+  text: string;
+  inputCut: boolean;
+  surface: Surface;
+  logger: Logger;
+  started: number;
+  deadline: number;
+  /** The output safety rules for this conversation. */
+  sanitize(text: string): string;
+}
+
+/**
+ * Saved/induced workflows and goals: answers the message with a task graph, or returns null to let one
+ * specialist answer it (the fast path).
+ */
+export interface PlanPath {
+  tryAnswer(context: PathContext): Promise<HandleOutcome | null>;
+}
+
 export interface OrchestratorOptions {
   /** False when no model endpoint is configured: requests get an explanation instead of an answer. */
   modelConfigured: boolean;
@@ -40,7 +63,7 @@ export class Orchestrator {
   private readonly now: () => number;
 
   constructor(
-    private readonly deps: { runLog: RunLog; router: Router; agents: AgentSource; logger: Logger },
+    private readonly deps: { runLog: RunLog; router: Router; agents: AgentSource; logger: Logger; plans?: PlanPath },
     private readonly options: OrchestratorOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -113,6 +136,24 @@ export class Orchestrator {
     let agentId: string | undefined;
     let route: { route: string; reason: string } | undefined;
     try {
+      await surface.setStatus('Thinking…');
+      const conversation = message.loadContext
+        ? await message.loadContext()
+        : { history: message.history ?? [], participants: message.participants ?? [message.userId] };
+      const safety = {
+        inputText: [input.text, ...conversation.history.map((h) => h.text)].join('\n'),
+        participants: conversation.participants,
+        ...(this.options.botUserId ? { botUserId: this.options.botUserId } : {}),
+      };
+      const sanitize = (text: string) => sanitizeAnswer(text, safety).text;
+
+      // A saved or induced workflow, or a goal, is answered by a task graph; everything else by one specialist.
+      const planned = await this.deps.plans?.tryAnswer({
+        runId, message: { ...message, history: conversation.history, participants: conversation.participants },
+        text: input.text, inputCut: input.cut, surface, logger, started, deadline, sanitize,
+      });
+      if (planned) return planned;
+
       const decision = await this.deps.router.route(input.text, deadline);
       agentId = decision.agentId;
       route = { route: decision.route, reason: decision.reason };
@@ -121,20 +162,10 @@ export class Orchestrator {
       }
       logger.info({ agentId, route: decision.route, reason: decision.reason }, 'routed');
 
-      await surface.setStatus('Thinking…');
-      const conversation = message.loadContext
-        ? await message.loadContext()
-        : { history: message.history ?? [], participants: message.participants ?? [message.userId] };
       const lease = await this.deps.agents.acquire(decision.agentId);
       try {
         const { agent } = lease;
         const history = trimHistory(conversation.history, this.options.historyTokenBudget);
-        const safety = {
-          inputText: [input.text, ...conversation.history.map((h) => h.text)].join('\n'),
-          participants: conversation.participants,
-          ...(this.options.botUserId ? { botUserId: this.options.botUserId } : {}),
-        };
-        const sanitize = (text: string) => sanitizeAnswer(text, safety).text;
         let buffer = new SafeStreamBuffer(sanitize);
         answer = await surface.startAnswer();
         const result = await agent.run({

@@ -53,3 +53,43 @@ export class Coalescer {
     });
   }
 }
+
+/**
+ * Keeps only the newest value and hands it to `flush` at most once per interval (the last value always
+ * gets through). Used for progress messages, where only the current state matters.
+ */
+export class LatestThrottle<T> {
+  private latest: T | undefined;
+  private pending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private lastFlushAt = -Infinity;
+
+  constructor(
+    private readonly flush: (value: T) => Promise<void>,
+    private readonly intervalMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  push(value: T, { immediate = false } = {}): Promise<void> {
+    this.latest = value;
+    this.pending = true;
+    if (this.timer && !immediate) return this.chain;
+    if (this.timer) clearTimeout(this.timer);
+    const wait = Math.max(0, this.lastFlushAt + this.intervalMs - this.now());
+    return new Promise((resolve) => {
+      this.timer = setTimeout(() => { this.release(); void this.chain.then(resolve); }, wait);
+    });
+  }
+
+  private release(): void {
+    this.timer = undefined;
+    if (!this.pending) return;
+    this.pending = false;
+    const value = this.latest as T;
+    this.chain = this.chain.then(async () => {
+      this.lastFlushAt = this.now();
+      await this.flush(value).catch(() => {});
+    });
+  }
+}

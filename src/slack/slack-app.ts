@@ -48,6 +48,8 @@ export interface SlackAppDeps {
 export interface SlackApp {
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
+  /** A Surface for an existing thread (e.g. to resume a goal after a restart). */
+  surfaceForThread(args: { channel: string; threadTs: string; userId: string; teamId: string }): Surface;
 }
 
 interface MessageLike {
@@ -186,6 +188,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   });
 
   return {
+    surfaceForThread: (args) => surfaceFor({ ...args, client: app.client }),
     async start() {
       if (!receiver) await app.start(); // Socket Mode: connect; our server below serves only /health.
       server = createServer((req, res) => {

@@ -1,9 +1,11 @@
-import type { WebClient } from '@slack/web-api';
+import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Logger } from '../ops/logger.js';
 import type { AnswerContext, AnswerStream, Surface } from '../orchestrator/surface.js';
 import { toMrkdwn } from './format/markdown.js';
 import { SLACK_LIMITS, splitMessage } from './format/split.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer, LatestThrottle } from './coalescer.js';
+import { progressLines } from '../goals/progress.js';
+import type { GoalProgress } from '../orchestrator/surface.js';
 
 /** Which workspaces can stream (chat.startStream); learned from the first refusal, per team. */
 export class StreamingSupport {
@@ -15,6 +17,19 @@ export class StreamingSupport {
   markUnsupported(teamId: string): void {
     this.unsupported.add(teamId);
   }
+}
+
+/** The progress message: the bar and each task's state, and a Cancel button until the goal has ended. */
+export function progressBlocks(progress: GoalProgress): KnownBlock[] {
+  const [headline, ...tasks] = progressLines(progress);
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: headline!.slice(0, 2900) } },
+    { type: 'section', text: { type: 'mrkdwn', text: tasks.join('\n').slice(0, 2900) || '_no tasks_' } },
+    ...(progress.done ? [] : [{
+      type: 'actions', block_id: 'goal_controls',
+      elements: [{ type: 'button', action_id: 'goal_cancel', text: { type: 'plain_text', text: 'Cancel' }, style: 'danger', value: progress.goalId }],
+    } as KnownBlock]),
+  ] as KnownBlock[];
 }
 
 /** Errors from chat.startStream that mean "this workspace/app cannot stream", not "try again". */
@@ -183,8 +198,26 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
     };
   };
 
+  // Goals: one progress message per goal, updated at most once a second (Slack rate-limits chat.update).
+  const progressTs = new Map<string, string>();
+  const progressThrottle = new LatestThrottle<GoalProgress>(async (progress) => {
+    const blocks = progressBlocks(progress);
+    const text = progressLines(progress)[0]!;
+    const ts = progressTs.get(progress.goalId);
+    if (ts) {
+      await client.chat.update({ channel, ts, text, blocks });
+    } else {
+      const posted = await post(text, { blocks });
+      if (posted) progressTs.set(progress.goalId, posted);
+      await clearPlaceholder();
+    }
+  }, options.updateIntervalMs);
+
   return {
     kind: 'slack',
+    async showProgress(progress) {
+      await progressThrottle.push(progress, { immediate: progress.done });
+    },
     async setStatus(text) {
       try {
         if (options.assistantStatus && !answering) {

@@ -24,6 +24,17 @@ export const RPC = {
   agent_search: ['p_query', 'p_limit'],
   lineage_add: ['p_child_kind', 'p_child_id', 'p_relation', 'p_parent_kind', 'p_parent_id', 'p_reason'],
   lineage_of: ['p_kind', 'p_id'],
+  goal_create: ['p_run_id', 'p_workspace_id', 'p_request_text', 'p_plan', 'p_budget', 'p_owner', 'p_channel_id', 'p_thread_ts',
+    'p_user_id', 'p_lease_seconds'],
+  goal_update: ['p_goal_id', 'p_owner', 'p_status', 'p_stop_reason', 'p_usage', 'p_progress_ts', 'p_final_answer', 'p_lease_seconds'],
+  task_update: ['p_goal_id', 'p_task_id', 'p_owner', 'p_status', 'p_agent_id', 'p_result', 'p_error_class', 'p_tokens_in',
+    'p_tokens_out', 'p_cost_usd', 'p_attempts'],
+  goal_get: ['p_goal_id'],
+  goal_request_cancel: ['p_goal_id', 'p_user_id'],
+  goal_claim_stale: ['p_owner', 'p_lease_seconds', 'p_limit'],
+  goal_release: ['p_goal_id', 'p_owner'],
+  workspace_goal_budget: ['p_workspace_id'],
+  run_renew_lease: ['p_run_id', 'p_lease_seconds'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RpcName = keyof typeof RPC;

@@ -181,6 +181,11 @@ export class RunStore {
     return { ...toRun(row), steps: row.steps.map(toStep) };
   }
 
+  /** Extends the delivery lease of a run still being worked on (long goals). */
+  async renewLease(runId: string, leaseSeconds: number): Promise<void> {
+    await this.rpc.call('run_renew_lease', { p_run_id: runId, p_lease_seconds: leaseSeconds });
+  }
+
   /** True when the bot has answered in this thread before (follow-ups there need no mention). */
   async threadKnown(workspaceId: string, channelId: string, threadTs: string): Promise<boolean> {
     return (await this.rpc.call('run_thread_known', { p_workspace_id: workspaceId, p_channel_id: channelId, p_thread_ts: threadTs })) === true;

@@ -1,10 +1,11 @@
 import { AppError } from '../errors.js';
 import { AgentStore } from './agents.js';
+import { GoalStore } from './goals.js';
 import type { RpcTransport } from './rpc.js';
 import { RunStore } from './runs.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 2;
+export const REQUIRED_SCHEMA_VERSION = 3;
 
 /**
  * Everything the app reads and writes, by domain. Core code depends on this class only, never on a
@@ -13,10 +14,12 @@ export const REQUIRED_SCHEMA_VERSION = 2;
 export class Store {
   readonly runs: RunStore;
   readonly agents: AgentStore;
+  readonly goals: GoalStore;
 
   constructor(readonly transport: RpcTransport) {
     this.runs = new RunStore(transport);
     this.agents = new AgentStore(transport);
+    this.goals = new GoalStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {

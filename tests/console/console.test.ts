@@ -58,6 +58,34 @@ describe('console mode (in process)', () => {
   });
 });
 
+describe('console goals', () => {
+  test('a goal shows the same progress in the console and ends with one answer', async () => {
+    openai.reset();
+    openai.setResponder((req) => {
+      if (req.body.response_format?.json_schema?.name === 'plan') {
+        return { json: { title: 'Launch kit', tasks: [
+          { id: 'a', title: 'Research', instructions: 'research', specialty: 'research', depends_on: [], level: 'tactical', done_when: 'done' },
+          { id: 'b', title: 'Draft', instructions: 'draft', specialty: 'writing', depends_on: ['a'], level: 'operational', done_when: 'done' },
+        ] } };
+      }
+      if (req.lastUserMessage.startsWith('Combine these task results')) return { text: 'The launch kit, combined.' };
+      return { text: 'task result' };
+    });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const status = new PassThrough();
+    const out = collect(output);
+    const err = collect(status);
+    const app = await startApp(loadConfig({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseURL }),
+      { logger: pino({ level: 'silent' }), store: await pgliteStore(), console: { input, output, status, interactive: false } });
+    input.end('plan: research the market then draft the launch kit\n');
+    await app.finished;
+    expect(err()).toMatch(/\[Launch kit\] ▓+░* 1\/2/);
+    expect(err()).toMatch(/\[Launch kit\] ▓{10} 2\/2/);
+    expect(out()).toContain('The launch kit, combined.');
+  });
+});
+
 describe('console mode (the real entry point, stdin piped)', () => {
   test('`node src/main.ts` answers piped stdin on an embedded database and exits 0', async () => {
     openai.reset();
