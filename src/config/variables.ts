@@ -106,8 +106,8 @@ export const VARIABLES = [
     description: 'Token budget of one goal (all its tasks); reaching it stops the goal cleanly.', schema: integer(1000, 10_000_000).default(200_000) },
   { name: 'GOAL_MAX_COST_USD', group: 'Goals', shape: 'USD, > 0', example: '1.00',
     description: 'Cost budget of one goal; reaching it stops the goal cleanly.', schema: positiveNumber.default(1) },
-  { name: 'GOAL_MAX_SECONDS', group: 'Goals', shape: 'seconds, 10-3600', example: '300',
-    description: 'Wall-time limit of one goal; running tasks are stopped and finished results kept.', schema: integer(10, 3600).default(300) },
+  { name: 'GOAL_MAX_SECONDS', group: 'Goals', shape: 'seconds, 1-3600', example: '300',
+    description: 'Wall-time limit of one goal; running tasks are stopped and finished results kept.', schema: integer(1, 3600).default(300) },
   { name: 'GOAL_CONCURRENCY', group: 'Goals', shape: 'an integer 1-20', example: '3',
     description: 'Most tasks of one goal running at the same time.', schema: integer(1, 20).default(3) },
 ] as const satisfies readonly VariableSpec[];
