@@ -11,6 +11,7 @@ import { UniversalAgent } from './agents/universal-agent.js';
 import type { Config } from './config/load-config.js';
 import { runConsoleChat } from './console/console-chat.js';
 import type { Logger } from './ops/logger.js';
+import { EmbeddingMatcher } from './orchestrator/embedding-matcher.js';
 import { ChatModelRouter } from './orchestrator/model-router.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { Router } from './orchestrator/router.js';
@@ -66,6 +67,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const modelRouter = endpoint
     ? new ChatModelRouter({ apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel })
     : null;
+  const embeddings = endpoint && config.model.embeddingModel
+    ? new EmbeddingMatcher({ apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.embeddingModel })
+    : null;
   // Goals: planned by the planner model, run by specialists from the pool; this process's identity owns leases.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const spawnBudget = new SpawnBudget(config.agents.spawnPerMinute);
@@ -85,7 +89,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     }) : null,
   });
   const orchestrator = new Orchestrator(
-    { runLog, router: new Router(store.agents, modelRouter), agents: pool, logger, plans: goalPath },
+    { runLog, router: new Router(store.agents, modelRouter, { embeddings }), agents: pool, logger, plans: goalPath },
     {
       modelConfigured: endpoint !== null,
       requestTimeoutMs: config.model.timeoutMs,

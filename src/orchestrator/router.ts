@@ -1,4 +1,5 @@
 import type { AgentMatch, AgentStore } from '../store/agents.js';
+import type { EmbeddingMatcher } from './embedding-matcher.js';
 
 export const FALLBACK_AGENT_ID = 'general';
 
@@ -23,6 +24,12 @@ export interface RouterOptions {
   minRank?: number;
   /** The top match is "clear" when it beats the runner-up by this factor. */
   clearMargin?: number;
+  /** Embeddings (EMBEDDING_MODEL): break ties and find a fit when no word matched, without a chat-model call. */
+  embeddings?: EmbeddingMatcher | null;
+  /** An embedding choice is clear when it leads the runner-up by this much cosine similarity. */
+  embeddingMargin?: number;
+  /** Below this similarity nothing fits and the general assistant answers. */
+  embeddingFloor?: number;
 }
 
 /**
@@ -33,24 +40,30 @@ export interface RouterOptions {
 export class Router {
   private readonly minRank: number;
   private readonly clearMargin: number;
+  private readonly embeddings: EmbeddingMatcher | null;
 
   constructor(
     private readonly agents: AgentStore,
     private readonly modelRouter: ModelRouter | null,
-    options: RouterOptions = {},
+    private readonly options: RouterOptions = {},
   ) {
     this.minRank = options.minRank ?? 0.01;
     this.clearMargin = options.clearMargin ?? 1.5;
+    this.embeddings = options.embeddings ?? null;
   }
 
   async route(text: string, deadline: number): Promise<RouteDecision> {
     const matches = (await this.agents.search(text, 5)).filter((m) => m.rank >= this.minRank);
     const [top, second] = matches;
-    if (!top) return { agentId: FALLBACK_AGENT_ID, route: 'fallback', reason: 'no specialist matched the request' };
+    if (!top) return (await this.byEmbedding(text)) ?? { agentId: FALLBACK_AGENT_ID, route: 'fallback', reason: 'no specialist matched the request' };
     if (!second || top.rank >= second.rank * this.clearMargin) {
       return { agentId: top.agentId, route: 'direct', reason: `registry match on "${top.specialty}" (rank ${top.rank.toFixed(3)})` };
     }
     const close = matches.filter((m) => m.rank * this.clearMargin > top.rank);
+    const embedded = await this.embeddings?.choose(text, close).catch(() => null);
+    if (embedded && embedded.margin >= (this.options.embeddingMargin ?? 0.05)) {
+      return { agentId: embedded.agentId, route: 'direct', reason: `embedding match among ${close.map((m) => m.agentId).join(', ')} (similarity ${embedded.similarity.toFixed(2)})` };
+    }
     if (!this.modelRouter) {
       return { agentId: top.agentId, route: 'direct', reason: `closest registry match on "${top.specialty}" (ambiguous, no router model)` };
     }
@@ -67,5 +80,14 @@ export class Router {
       // Routing is an optimisation: if the router model fails, the best lexical match still answers.
       return { agentId: top.agentId, route: 'direct', reason: `closest registry match on "${top.specialty}" (router model failed)` };
     }
+  }
+
+  /** No word matched: the closest specialist by meaning among the first page of the registry, if any is close. */
+  private async byEmbedding(text: string): Promise<RouteDecision | null> {
+    if (!this.embeddings) return null;
+    const { agents } = await this.agents.list({ limit: 200 });
+    const choice = await this.embeddings.choose(text, agents).catch(() => null);
+    if (!choice || choice.similarity < (this.options.embeddingFloor ?? 0.35)) return null;
+    return { agentId: choice.agentId, route: 'direct', reason: `embedding match (similarity ${choice.similarity.toFixed(2)})` };
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EmbeddingMatcher } from '../../src/orchestrator/embedding-matcher.js';
 import { ChatModelRouter } from '../../src/orchestrator/model-router.js';
 import { Router } from '../../src/orchestrator/router.js';
 import type { Store } from '../../src/store/store.js';
@@ -56,5 +57,22 @@ describe('model router for ambiguous requests', () => {
     const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000);
     expect(decision.route).toBe('direct');
     expect(['tax-a', 'tax-b']).toContain(decision.agentId);
+  });
+});
+
+describe('embeddings (EMBEDDING_MODEL) break ties without a chat-model call', () => {
+  test('close full-text matches are decided by embedding similarity', async () => {
+    openai.reset();
+    const embeddings = new EmbeddingMatcher({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'text-embedding-3-small' });
+    const router = new Router(store.agents, new ChatModelRouter({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1' }), { embeddings });
+    // "deadlinez" is no word the full-text index knows, but it shares most of its letters with "deadlines".
+    const decision = await router.route('quarlex filings deadlinez', Date.now() + 5000);
+    expect(decision).toMatchObject({ agentId: 'tax-a', route: 'direct' });
+    expect(decision.reason).toMatch(/embedding match/);
+    expect(openai.requests).toHaveLength(0); // no chat completion
+    expect(openai.embeddingRequests.length).toBe(1);
+    // Specialist vectors are cached: a second request embeds only the request.
+    await router.route('quarlex filings deadlinez again', Date.now() + 5000);
+    expect(openai.embeddingRequests.at(-1)!.input).toHaveLength(1);
   });
 });
