@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GoalBudget } from '../goals/budget.js';
 import { ModelCatalogue, modelPricesSchema, type ModelPrice } from './models.js';
 import { VARIABLES, type VariableSpec } from './variables.js';
 
@@ -34,14 +35,7 @@ export interface Config {
     historyTokenBudget: number;
     maxInputChars: number;
   };
-  goals: {
-    maxTasks: number;
-    maxAgents: number;
-    maxTokens: number;
-    maxCostUsd: number;
-    maxSeconds: number;
-    concurrency: number;
-  };
+  goals: GoalBudget;
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
   secrets: string[];
 }

@@ -300,12 +300,13 @@ $$;
 
 -- ---------------------------------------------------------------------------------------------------
 -- Only the server may call these. On Supabase, anon and authenticated must not reach them through the API.
-do $$
+-- Every migration that adds store functions ends with `select app_restrict_functions(array[...])`.
+create or replace function app_restrict_functions(p_names text[]) returns void
+language plpgsql as $$
 declare f record;
 begin
   for f in select p.oid::regprocedure as sig from pg_proc p
-            where p.pronamespace = 'public'::regnamespace
-              and (p.proname like 'run\_%' or p.proname like 'agent\_%' or p.proname like 'lineage\_%' or p.proname like 'app\_%')
+            where p.pronamespace = 'public'::regnamespace and p.proname = any(p_names)
   loop
     execute format('revoke execute on function %s from public', f.sig);
     if exists (select 1 from pg_roles where rolname = 'anon') then
@@ -313,3 +314,8 @@ begin
     end if;
   end loop;
 end $$;
+
+select app_restrict_functions(array(
+  select proname::text from pg_proc
+   where pronamespace = 'public'::regnamespace
+     and (proname like 'run\_%' or proname like 'agent\_%' or proname like 'lineage\_%' or proname like 'app\_%')));

@@ -14,9 +14,4 @@ $$;
 create or replace function app_schema_version() returns jsonb
 language sql stable as $$ select jsonb_build_object('version', 2) $$;
 
-revoke execute on function run_thread_known(text, text, text) from public;
-do $$ begin
-  if exists (select 1 from pg_roles where rolname = 'anon') then
-    execute 'revoke execute on function run_thread_known(text, text, text) from anon, authenticated';
-  end if;
-end $$;
+select app_restrict_functions(array['run_thread_known', 'app_schema_version']);

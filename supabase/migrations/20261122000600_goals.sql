@@ -152,17 +152,5 @@ $$;
 create or replace function app_schema_version() returns jsonb
 language sql stable as $$ select jsonb_build_object('version', 3) $$;
 
-do $$
-declare f record;
-begin
-  for f in select p.oid::regprocedure as sig from pg_proc p
-            where p.pronamespace = 'public'::regnamespace
-              and p.proname in ('goal_create', 'goal_update', 'task_update', 'goal_get', 'goal_request_cancel',
-                                'goal_claim_stale', 'goal_release', 'workspace_goal_budget', 'run_renew_lease')
-  loop
-    execute format('revoke execute on function %s from public', f.sig);
-    if exists (select 1 from pg_roles where rolname = 'anon') then
-      execute format('revoke execute on function %s from anon, authenticated', f.sig);
-    end if;
-  end loop;
-end $$;
+select app_restrict_functions(array['goal_create', 'goal_update', 'task_update', 'goal_get', 'goal_request_cancel',
+  'goal_claim_stale', 'goal_release', 'workspace_goal_budget', 'run_renew_lease', 'app_schema_version']);
