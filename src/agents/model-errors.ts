@@ -149,6 +149,9 @@ export function userMessageFor(error: AppError): string {
       return 'Too many new specialists were created in the last minute. Please try again in a minute.';
     case 'CANCELLED':
       return 'The request was cancelled.';
+    case 'STORE_UNAVAILABLE':
+    case 'STORE_QUERY_FAILED':
+      return "I can't reach my database right now, so I can't answer safely. Please try again in a minute; if it keeps happening, tell an admin.";
     case 'SHUTTING_DOWN':
       return 'The assistant is restarting. Please send the message again in a minute.';
     default:

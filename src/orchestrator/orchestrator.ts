@@ -79,7 +79,9 @@ export class Orchestrator {
       return { kind: 'refused', reason: 'shutting down' };
     }
     const started = this.now();
-    const { run, claimed } = await this.deps.runLog.start({
+    let claim: Awaited<ReturnType<RunLog['start']>>;
+    try {
+      claim = await this.deps.runLog.start({
       workspaceId: message.workspaceId,
       surface: message.surface,
       ...(message.eventId ? { eventId: message.eventId } : {}),
@@ -89,7 +91,15 @@ export class Orchestrator {
       userId: message.userId,
       requestText: message.text.slice(0, 4000),
       leaseSeconds: Math.ceil(this.options.requestTimeoutMs / 1000) + 60,
-    });
+      });
+    } catch (raw) {
+      // Without the run log there is no exactly-once guarantee and no record: say so rather than go silent.
+      const error = asAppError(raw, 'STORE_UNAVAILABLE');
+      this.deps.logger.error({ err: error, code: error.code }, 'run log unavailable; request not handled');
+      await surface.notify(userMessageFor(error));
+      return { kind: 'failed', errorCode: error.code };
+    }
+    const { run, claimed } = claim;
     if (!claimed) return { kind: 'duplicate', runId: run.id };
     const logger = this.deps.logger.child({ runId: run.id });
     const work = this.answer(run.id, message, surface, logger, started).finally(() => this.inFlight.delete(run.id));

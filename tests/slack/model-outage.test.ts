@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { mentionEvent } from '../fakes/slack-events.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
 
@@ -40,4 +41,19 @@ test('/health is 503 when the store does not answer', async () => {
   } finally {
     h.store.ping = ping;
   }
+});
+
+test('the database is unreachable when a message arrives: the user is told, the process keeps serving', async () => {
+  const start = h.store.runs.start.bind(h.store.runs);
+  h.store.runs.start = async () => { throw new AppError('STORE_UNAVAILABLE', 'connection refused'); };
+  try {
+    const event = mentionEvent({ text: 'anyone home?', user: 'U1', channel: 'C1' });
+    expect((await h.send(event)).status).toBe(200);
+    await eventually(() => h.slack.messages('C1').some((m) => m.thread_ts === event.event.ts && /can't reach my database/.test(m.text ?? '')));
+  } finally {
+    h.store.runs.start = start;
+  }
+  const next = mentionEvent({ text: 'and now?', user: 'U1', channel: 'C1' });
+  await h.send(next);
+  await eventually(() => h.slack.messages('C1').some((m) => m.thread_ts === next.event.ts && /Answer:/.test(m.text ?? '')));
 });
