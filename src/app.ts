@@ -17,9 +17,14 @@ import { Orchestrator } from './orchestrator/orchestrator.js';
 import { Router } from './orchestrator/router.js';
 import { RunLog } from './runlog/run-log.js';
 import type { CommandDispatcher } from './commands/dispatcher.js';
+import { appHome } from './commands/app-home.js';
+import { createImproverCommands } from './commands/improver-commands.js';
+import { slackCommands } from './commands/slack-commands.js';
+import { slackFeedback } from './feedback/slack-feedback.js';
 import { createSlackApp, type SlackApp, type SlackFeature } from './slack/slack-app.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { createToolLayer, type ToolLayer } from './tools/tool-layer.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -38,6 +43,8 @@ export interface RunningApp {
   orchestrator: Orchestrator;
   pool: AgentPool;
   goals: GoalRunner;
+  /** Tool registry, MCP servers, approvals. */
+  tools: ToolLayer;
   /** Console mode: resolves when the chat ends (/quit, end of input). Server modes: when stopped. */
   finished: Promise<void>;
   /** Graceful stop: no new work, in-flight runs finish or are recorded as interrupted, then close. */
@@ -50,6 +57,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const store = options.store ?? (await openStore(config.store));
   const runLog = new RunLog(store.runs, config.model.catalogue, logger);
   const endpoint = config.model.endpoint;
+  // Built-in tools, MCP servers (connecting in the background) and approvals, shared by every specialist.
+  const tools = createToolLayer(config.tools, { store, logger });
   const pool = new AgentPool({
     store,
     logger,
@@ -61,6 +70,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       defaultModel: config.model.defaultModel,
       maxRetries: config.model.maxRetries,
       logger,
+      tools: tools.agentTools,
     }),
   });
   pool.start();
@@ -78,11 +88,20 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     ...(endpoint ? {
       spawn: (description: string) => spawnSpecialist(description, {
         store, plannerModel: { endpoint, model: config.model.plannerModel }, budget: spawnBudget, logger,
+        allowedTools: config.tools.spawnAllowlist,
       }),
     } : {}),
   });
   const goalPath = new GoalPath({
     runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds,
+    // Saved and induced workflows replay their task graph without a planning call.
+    workflows: {
+      match: async (workspaceId, text) => {
+        const found = await store.workflows.match(workspaceId, text);
+        return found ? { id: found.workflow.id, name: found.workflow.name, plan: found.workflow.graph } : null;
+      },
+      recordUse: (workflowId, runId, succeeded) => store.workflows.recordUse(workflowId, runId, succeeded),
+    },
     planner: endpoint ? new ModelPlanner({
       apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel,
       maxRetries: config.model.maxRetries,
@@ -100,7 +119,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
   // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
   const slackFeatures: SlackFeature[] = [goalActions(goalRunner)];
-  const commands: CommandDispatcher | undefined = undefined;
+  slackFeatures.push(tools.slackFeature);
+  // /better, /save-workflow, /workflows, /metrics (Slack and console), feedback buttons, the App Home.
+  const commands: CommandDispatcher = createImproverCommands({ store, logger });
+  slackFeatures.push(slackCommands(commands), slackFeedback(), appHome());
 
   let ready = false;
   let slackApp: SlackApp | undefined;
@@ -120,6 +142,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       const released = await goalRunner.releaseAll();
       logger.info({ finished: done, interrupted, goalsReleased: released }, 'in-flight runs settled');
       await pool.close();
+      await tools.close();
       await store.close();
       resolveFinished();
     })();
@@ -139,8 +162,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       .finally(() => { void stop(); });
   } else {
     slackApp = createSlackApp({
-      config, orchestrator, store, logger, features: slackFeatures,
-      health: { ready: () => ready, checks: { store: () => store.ping() } },
+      config, orchestrator, store, logger, features: slackFeatures, approvals: tools.approvals,
+      // Optional MCP servers only show their state; one marked `required` in MCP_CONFIG also decides 200/503.
+      health: { ready: () => ready, checks: { store: () => store.ping(), ...tools.health.checks }, details: tools.health.details },
       ...(options.slackClientOptions ? { clientOptions: options.slackClientOptions } : {}),
     });
     port = (await slackApp.start()).port;
@@ -154,5 +178,5 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     resumeTimer = setInterval(() => void resume(), 30_000);
     resumeTimer.unref();
   }
-  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), store, orchestrator, pool, goals: goalRunner, finished, stop };
+  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), store, orchestrator, pool, goals: goalRunner, tools, finished, stop };
 }

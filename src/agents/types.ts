@@ -1,5 +1,18 @@
 import type { AgentConfig } from '../store/agents.js';
 import type { HistoryMessage } from '../orchestrator/surface.js';
+import type { ToolContext } from '../tools/types.js';
+
+export type { ToolContext } from '../tools/types.js';
+
+/** One model call of an answer (retries included): the run log records one model step per round. */
+export interface ModelRound {
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+  modelCalls: number;
+  finishReason?: string;
+}
 
 /** What one specialist produces for one request. */
 export interface AgentResult {
@@ -11,6 +24,12 @@ export interface AgentResult {
   /** Model calls made, retries included (1 on the fast path). */
   modelCalls: number;
   finishReason?: string;
+  /** With tools: each model round (tokens above are their sums). Absent on the fast path (one round). */
+  rounds?: ModelRound[];
+  /** Tools the model called, for the answer's context line. */
+  toolsUsed?: string[];
+  /** Short notices for the user, appended to the answer (tool limit reached, a tool server down…). */
+  notices?: string[];
 }
 
 export interface AgentRunInput {
@@ -30,6 +49,8 @@ export interface AgentRunInput {
   /** Absolute deadline (epoch ms) for the whole request, retries included. */
   deadline: number;
   signal?: AbortSignal;
+  /** Who asks and where: what the tools may read, whose approval counts, where tool calls are recorded. Absent: tools needing it refuse. */
+  tools?: ToolContext;
 }
 
 /** A live specialist built from one AgentConfig version. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GoalBudget } from '../goals/budget.js';
+import { toolSettingsFrom, type ToolSettings } from '../tools/settings.js';
 import { ModelCatalogue, modelPricesSchema, type ModelPrice } from './models.js';
 import { VARIABLES, type VariableSpec } from './variables.js';
 
@@ -36,6 +37,8 @@ export interface Config {
     maxInputChars: number;
   };
   goals: GoalBudget;
+  /** Tool calling, built-in tools, MCP servers, approvals. */
+  tools: ToolSettings;
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
   secrets: string[];
 }
@@ -84,13 +87,15 @@ export function loadConfig(env: Env = process.env): Config {
   const slack = invalid.has('SLACK_BOT_TOKEN') || invalid.has('SLACK_APP_TOKEN') ? undefined : detectSlackMode(get, problems);
   const store = detectStore(get, problems);
   const prices = parsePrices(get<string | undefined>('MODEL_PRICES'), problems);
+  const tools = invalid.has('MCP_CONFIG') ? undefined : toolSettingsFrom(get, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const apiKey = get<string | undefined>('OPENAI_API_KEY');
   const baseUrl = get<string | undefined>('OPENAI_BASE_URL');
   const secrets = VARIABLES.filter((v) => 'secret' in v && v.secret)
     .map((v) => get<string | undefined>(v.name))
-    .filter((v): v is string => typeof v === 'string' && v.length >= 6);
+    .filter((v): v is string => typeof v === 'string' && v.length >= 6)
+    .concat(tools!.secrets);
   return {
     slack: { ...slack!, apiUrl: get('SLACK_API_URL'), streaming: get('SLACK_STREAMING') },
     store: store!,
@@ -121,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSeconds: get('GOAL_MAX_SECONDS'),
       concurrency: get('GOAL_CONCURRENCY'),
     },
+    tools: tools!.settings,
     secrets,
   };
 }

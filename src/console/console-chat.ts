@@ -33,7 +33,6 @@ Anything else is a message to the assistant.`;
  */
 export async function runConsoleChat(orchestrator: Orchestrator, store: Store, options: ConsoleChatOptions): Promise<void> {
   const { output } = options;
-  const surface = createConsoleSurface(output, options.status, { color: options.interactive });
   const userId = options.userId ?? `console:${safeUsername()}`;
   const threadTs = `${Date.now()}.000000`;
   const sessionId = randomUUID().slice(0, 8);
@@ -52,18 +51,22 @@ export async function runConsoleChat(orchestrator: Orchestrator, store: Store, o
   const rl = createInterface({ input: options.input, output: options.interactive ? output : undefined, terminal: options.interactive });
   const prompt = () => { if (options.interactive) rl.prompt(); };
   rl.setPrompt('you › ');
+  // One reader for chat lines and approval answers: while a request waits for a y/n, the next line is the answer.
+  const lines = new LineReader(rl[Symbol.asyncIterator]());
+  const surface = createConsoleSurface(output, options.status, { color: options.interactive, ask: (timeoutMs) => lines.next(timeoutMs) });
   prompt();
 
   // Lines are handled strictly one after another, so piped input is answered in order.
-  for await (const raw of rl) {
+  for (let raw = await lines.next(); raw !== undefined; raw = await lines.next()) {
     const text = raw.trim();
     if (!text) { prompt(); continue; }
     if (text === '/quit' || text === '/exit') break;
     if (text === '/help') {
-      output.write(`${HELP}\n`);
+      // The shared commands (/better, /metrics, …) work here exactly as in Slack; `/name help` explains one.
+      output.write(`${HELP}\n${options.commands ? `Also: ${options.commands.names().map((n) => `/${n}`).join(', ')} (add "help" for how to use one).\n` : ''}`);
     } else if (text === '/agents') {
       const { total, agents } = await store.agents.list({ limit: 50 });
-      output.write(`${total} specialist${total === 1 ? '' : 's'}:\n${agents.map((a) => `  ${a.agentId} (v${a.version}) — ${a.description}`).join('\n')}\n`);
+      output.write(`${total} specialist${total === 1 ? '' : 's'}:\n${agents.map((a) => `  ${a.agentId} (v${a.version}) — ${a.description}${a.tools?.length ? ` [tools: ${a.tools.join(', ')}]` : ''}`).join('\n')}\n`);
     } else if (text.startsWith('/') && options.commands?.names().includes(text.slice(1).split(/\s/)[0]!)) {
       const name = text.slice(1).split(/\s/)[0]!;
       const reply = await options.commands.run(name, text.slice(name.length + 1).trim(), {
@@ -86,6 +89,31 @@ export async function runConsoleChat(orchestrator: Orchestrator, store: Store, o
     prompt();
   }
   rl.close();
+}
+
+/**
+ * Next line of input, optionally within a time limit. A read that timed out stays pending and is handed to
+ * the next caller, so a line typed just after an approval expired is not lost: it becomes the next message.
+ */
+class LineReader {
+  private pending: Promise<IteratorResult<string>> | undefined;
+
+  constructor(private readonly lines: AsyncIterator<string>) {}
+
+  next(): Promise<string | undefined>;
+  next(timeoutMs: number): Promise<string | undefined | 'timeout'>;
+  async next(timeoutMs?: number): Promise<string | undefined | 'timeout'> {
+    const read = this.pending ?? this.lines.next();
+    this.pending = read;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = timeoutMs === undefined ? undefined
+      : new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    const result = await (timeout ? Promise.race([read, timeout]) : read);
+    clearTimeout(timer);
+    if (result === 'timeout') return 'timeout';
+    this.pending = undefined;
+    return result.done ? undefined : result.value;
+  }
 }
 
 function safeUsername(): string {

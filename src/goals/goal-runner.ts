@@ -160,7 +160,8 @@ export class GoalRunner {
         try {
           const result = await lease.agent.run({
             text: taskPrompt(request.request, task, tasks, results),
-            deadline: started + budget.maxSeconds * 1000,
+            // A little past the goal's time limit, so the runner's own stop (a clean cancel) comes first.
+            deadline: started + budget.maxSeconds * 1000 + 2000,
             signal: abort.signal,
           });
           const step = await deps.runLog.modelStep(request.runId, {

@@ -4,6 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface HealthCheck {
   ready(): boolean;
   checks: Record<string, () => Promise<boolean>>;
+  /** Extra state shown in the body that does not decide the status (e.g. each optional MCP server). */
+  details?: () => Record<string, unknown>;
 }
 
 /**
@@ -21,6 +23,6 @@ export function healthHandler(health: HealthCheck) {
     }));
     const ok = health.ready() && Object.values(results).every(Boolean);
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ready: health.ready(), checks: results }));
+    res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ready: health.ready(), checks: results, ...health.details?.() }));
   };
 }

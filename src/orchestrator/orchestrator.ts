@@ -196,21 +196,39 @@ export class Orchestrator {
             });
           },
           onRetry: ({ attempt }) => { void surface.setStatus(`The model is busy; retrying (attempt ${attempt + 1})…`); },
+          // Tools: who asks and where (membership checks, approval), and each call recorded as a run step.
+          tools: {
+            runId, workspaceId: message.workspaceId, userId: message.userId, surface: message.surface,
+            ...(message.channelId ? { channelId: message.channelId } : {}), ...(message.threadTs ? { threadTs: message.threadTs } : {}),
+            ...(surface.requestApproval ? { requestApproval: (request) => surface.requestApproval!(request) } : {}),
+            onToolCall: async (call) => {
+              await this.deps.runLog.step(runId, {
+                kind: call.kind, name: call.name, status: call.status, latencyMs: call.latencyMs, agentId: agent.config.agentId,
+                ...(call.errorClass ? { errorClass: call.errorClass } : {}),
+                detail: { ...(call.server ? { server: call.server } : {}), argBytes: call.argBytes, resultBytes: call.resultBytes, ...call.detail },
+              });
+            },
+          },
         });
         await chain;
         const stream = answer;
-        await this.deps.runLog.modelStep(runId, {
-          kind: 'model', status: 'ok', agentId: agent.config.agentId, agentVersion: agent.config.version,
-          model: result.model, tokensIn: result.tokensIn, tokensOut: result.tokensOut, latencyMs: result.latencyMs,
-          detail: { modelCalls: result.modelCalls, ...(result.finishReason ? { finishReason: result.finishReason } : {}) },
-        });
+        // One model step per model round (with tools an answer takes several), each priced on its own.
+        for (const [i, round] of (result.rounds ?? [result]).entries()) {
+          await this.deps.runLog.modelStep(runId, {
+            kind: 'model', status: 'ok', agentId: agent.config.agentId, agentVersion: agent.config.version,
+            model: round.model, tokensIn: round.tokensIn, tokensOut: round.tokensOut, latencyMs: round.latencyMs,
+            detail: { modelCalls: round.modelCalls, ...(round.finishReason ? { finishReason: round.finishReason } : {}), ...(result.rounds ? { round: i + 1 } : {}) },
+          });
+        }
         const notices = [
           input.cut ? `_Your message was long, so I read only its first ${this.options.maxInputChars.toLocaleString('en-US')} characters._` : '',
           result.finishReason === 'length' ? '_The answer hit the length limit and may be cut short._' : '',
+          ...(result.notices ?? []),
         ].filter(Boolean);
         const finalText = [sanitize(result.text), ...notices].join('\n\n');
         const seconds = ((this.now() - started) / 1000).toFixed(1);
         const footer = [agent.config.specialty, result.model, `${seconds} s`,
+          result.toolsUsed?.length ? `tools: ${result.toolsUsed.join(', ')}` : '',
           history.trimmed > 0 ? `${history.trimmed} older message${history.trimmed === 1 ? '' : 's'} not read` : ''].filter(Boolean).join(' · ');
         const delivery = await stream.finish(finalText, { footer, runId });
         await this.deps.runLog.finish(runId, {

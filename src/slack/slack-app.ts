@@ -11,7 +11,7 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { Surface } from '../orchestrator/surface.js';
 import type { Store } from '../store/store.js';
 import { boltLogger } from './bolt-logger.js';
-import { createSlackSurface, StreamingSupport } from './slack-surface.js';
+import { createSlackSurface, StreamingSupport, type SlackSurfaceOptions } from './slack-surface.js';
 import { readThreadContext, stripBotMention } from './thread-context.js';
 
 
@@ -43,6 +43,8 @@ export interface SlackAppDeps {
   clientOptions?: Record<string, unknown>;
   /** Feature modules registering their own listeners (slash commands, buttons, App Home…). */
   features?: SlackFeature[];
+  /** Tools: approvals of side-effecting tool calls, waited for by each thread's Surface. */
+  approvals?: SlackSurfaceOptions['approvals'];
 }
 
 export interface SlackApp {
@@ -105,6 +107,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     const runLogger = logger.child({ teamId: args.teamId, channel: event.channel, eventId: args.eventId });
     const surface = createSlackSurface({
       client, channel: event.channel, threadTs, userId: event.user, teamId: args.teamId, streaming, logger: runLogger,
+      ...(deps.approvals ? { approvals: deps.approvals } : {}),
       ...(args.assistantStatus ? { assistantStatus: args.assistantStatus } : {}),
     });
     await orchestrator.handle({

@@ -6,6 +6,9 @@ import { SLACK_LIMITS, splitMessage } from './format/split.js';
 import { Coalescer, LatestThrottle } from './coalescer.js';
 import { progressLines } from '../goals/progress.js';
 import type { GoalProgress } from '../orchestrator/surface.js';
+import { approvalBlocks } from '../tools/approval/approval-blocks.js';
+import { feedbackActions } from '../feedback/feedback-blocks.js';
+import type { ApprovalService } from '../tools/approval/approvals.js';
 
 /** Which workspaces can stream (chat.startStream); learned from the first refusal, per team. */
 export class StreamingSupport {
@@ -47,6 +50,8 @@ export interface SlackSurfaceOptions {
   assistantStatus?: (status: string) => Promise<unknown>;
   logger: Logger;
   updateIntervalMs?: number;
+  /** Tools: where Approve / Deny clicks arrive (the store decides; this waits). Absent: side-effecting tools are not run. */
+  approvals?: Pick<ApprovalService, 'wait'>;
 }
 
 // Streams stop well below Slack's 12,000-character markdown limit; the rest follows as extra messages.
@@ -54,6 +59,8 @@ const STREAM_CAP = 11_000;
 
 const slackError = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? (error as Error)?.message ?? 'unknown';
 const footerBlock = (footer: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.slice(0, 2900) }] });
+/** What closes an answer's last message: its footer, then 👍 / 👎 / Tell us more for its run. */
+const endBlocks = (footer?: string, runId?: string) => [...(footer ? [footerBlock(footer)] : []), ...(runId ? [feedbackActions(runId)] : [])];
 
 /**
  * The Surface for one Slack thread. Status: the Assistant panel's native status, else a placeholder message
@@ -73,12 +80,12 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
   };
 
   /** Posts mrkdwn text, split under Slack's limits; the first part may replace the placeholder. */
-  const postParts = async (mrkdwn: string, footer: string | undefined, replaceTs?: string): Promise<string | undefined> => {
+  const postParts = async (mrkdwn: string, footer: string | undefined, replaceTs?: string, runId?: string): Promise<string | undefined> => {
     const parts = splitMessage(mrkdwn, SLACK_LIMITS.sectionText - 100);
     let firstTs: string | undefined;
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
-      const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: part } }, ...(last && footer ? [footerBlock(footer)] : [])];
+      const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: part } }, ...(last ? endBlocks(footer, runId) : [])];
       if (i === 0 && replaceTs) {
         await client.chat.update({ channel, ts: replaceTs, text: part, blocks });
         firstTs = replaceTs;
@@ -112,7 +119,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
       async finish(finalMarkdown, context?: AnswerContext) {
         await coalescer.discard();
         try {
-          const ts = await postParts(toMrkdwn(finalMarkdown), context?.footer, placeholderTs);
+          const ts = await postParts(toMrkdwn(finalMarkdown), context?.footer, placeholderTs, context?.runId);
           return { delivered: true, ...(ts ? { ts } : {}) };
         } catch (error) {
           logger.error({ err: slackError(error) }, 'answer not delivered');
@@ -173,15 +180,15 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
           await client.chat.stopStream({
             channel, ts: streamTs,
             ...(inStream ? { markdown_text: inStream } : {}),
-            ...(context?.footer && !overflow ? { blocks: [footerBlock(context.footer)] } : {}),
+            ...((context?.footer || context?.runId) && !overflow ? { blocks: endBlocks(context?.footer, context?.runId) } : {}),
           });
-          if (overflow) await postParts(toMrkdwn(overflow), context?.footer);
+          if (overflow) await postParts(toMrkdwn(overflow), context?.footer, undefined, context?.runId);
           return { delivered: true, ts: streamTs };
         } catch (error) {
           // Slack closes streams after ~5 minutes (message_not_in_streaming_state): post what is missing.
           logger.warn({ err: slackError(error) }, 'stopStream failed; posting the rest as messages');
           try {
-            if (rest) await postParts(toMrkdwn(rest), context?.footer);
+            if (rest) await postParts(toMrkdwn(rest), context?.footer, undefined, context?.runId);
             return { delivered: true, ts: streamTs };
           } catch {
             return { delivered: false, ts: streamTs };
@@ -215,6 +222,28 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
 
   return {
     kind: 'slack',
+    ...(options.approvals ? {
+      // A message in the thread with the exact tool and arguments and Approve / Deny buttons; the click handler
+      // (tools/approval/slack-approval-actions.ts) records the decision and updates the message. On timeout the
+      // buttons are removed here.
+      async requestApproval(request) {
+        const pending = approvalBlocks(request, { state: 'pending', timeoutMs: request.timeoutMs });
+        let ts: string | undefined;
+        try {
+          ts = await post(pending.text, { blocks: pending.blocks });
+        } catch (error) {
+          logger.error({ err: slackError(error) }, 'approval request not delivered; the tool is not run');
+          return 'denied';
+        }
+        const { decision } = await options.approvals!.wait(request.approvalId, request.timeoutMs);
+        if (decision === 'timeout' && ts) {
+          const expired = approvalBlocks(request, { state: 'timeout' });
+          await client.chat.update({ channel, ts, text: expired.text, blocks: expired.blocks })
+            .catch((e: unknown) => logger.debug({ err: slackError(e) }, 'approval message not updated'));
+        }
+        return decision;
+      },
+    } satisfies Pick<Surface, 'requestApproval'> : {}),
     async showProgress(progress) {
       await progressThrottle.push(progress, { immediate: progress.done });
     },

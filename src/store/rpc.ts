@@ -35,6 +35,21 @@ export const RPC = {
   goal_release: ['p_goal_id', 'p_owner'],
   workspace_goal_budget: ['p_workspace_id'],
   run_renew_lease: ['p_run_id', 'p_lease_seconds'],
+  // Feedback, workflows, metrics (supabase/migrations/20261122000500_feedback_workflows_metrics.sql).
+  run_latest_for_user: ['p_workspace_id', 'p_channel_id', 'p_user_id', 'p_thread_ts'],
+  feedback_record: ['p_run_id', 'p_workspace_id', 'p_user_id', 'p_source', 'p_rating', 'p_text', 'p_category', 'p_dedupe_key'],
+  goal_plan_for_run: ['p_run_id'],
+  workflow_save: ['p_workspace_id', 'p_name', 'p_graph', 'p_kind', 'p_description', 'p_triggers', 'p_source_run_id', 'p_created_by',
+    'p_replace'],
+  workflow_get: ['p_workspace_id', 'p_name'],
+  workflow_list: ['p_workspace_id', 'p_status'],
+  workflow_delete: ['p_workspace_id', 'p_name'],
+  workflow_record_use: ['p_workflow_id', 'p_run_id', 'p_succeeded'],
+  metrics_report: ['p_workspace_id', 'p_hours', 'p_agent_id'],
+  tool_approval_create: ['p_run_id', 'p_workspace_id', 'p_user_id', 'p_tool', 'p_args', 'p_timeout_seconds', 'p_channel_id', 'p_thread_ts'],
+  tool_approval_get: ['p_approval_id'],
+  tool_approval_decide: ['p_approval_id', 'p_user_id', 'p_decision'],
+  tool_approval_expire: ['p_approval_id'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RpcName = keyof typeof RPC;

@@ -1,6 +1,9 @@
 import { AppError } from '../errors.js';
 import { AgentStore } from './agents.js';
 import { GoalStore } from './goals.js';
+import { FeedbackStore } from '../feedback/feedback-store.js';
+import { MetricsStore } from '../metrics/metrics-store.js';
+import { WorkflowStore } from '../workflows/workflow-store.js';
 import type { RpcTransport } from './rpc.js';
 import { RunStore } from './runs.js';
 
@@ -15,11 +18,17 @@ export class Store {
   readonly runs: RunStore;
   readonly agents: AgentStore;
   readonly goals: GoalStore;
+  readonly feedback: FeedbackStore;
+  readonly workflows: WorkflowStore;
+  readonly metrics: MetricsStore;
 
   constructor(readonly transport: RpcTransport) {
     this.runs = new RunStore(transport);
     this.agents = new AgentStore(transport);
     this.goals = new GoalStore(transport);
+    this.feedback = new FeedbackStore(transport);
+    this.workflows = new WorkflowStore(transport);
+    this.metrics = new MetricsStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {

@@ -176,9 +176,9 @@ describe('UniversalAgent lifecycle', () => {
     expect((await caught(a.run({ text: 'q', deadline: soon() }))).code).toBe('INTERNAL');
   });
 
-  test('tools in the config are logged as not bound yet', () => {
+  test('tools in the config without a tool registry are logged as not bound', () => {
     const { logger, lines } = captureLogger();
     agent({ tools: ['web_search'] }, { logger });
-    expect(lines.some((l) => l.level === 20 && String(l.msg).includes('not yet bound'))).toBe(true);
+    expect(lines.some((l) => l.level === 20 && String(l.msg).includes('they are not bound'))).toBe(true);
   });
 });

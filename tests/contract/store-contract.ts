@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { goalContract } from './goals-contract.js';
+import { commandsContract } from './commands-contract.js';
 
 /**
  * The behaviour every store transport must have. Run on PGlite, on a real PostgreSQL server, and on the
@@ -16,6 +17,7 @@ export function defineStoreContract(name: string, open: () => Promise<Store>, op
     beforeAll(async () => { store = await open(); });
     afterAll(async () => { await store?.close(); });
     goalContract(() => store);
+    commandsContract(() => store);
 
     test('answers ping and has the required schema version', async () => {
       expect(await store.ping()).toBe(true);

@@ -127,7 +127,8 @@ describe('answers', () => {
 describe('size limits', () => {
   test('a 40,000-character message is cut with a notice; a long answer is split under Slack limits', async () => {
     const long = Array.from({ length: 400 }, (_, i) => `Paragraph ${i}: ${'lorem ipsum dolor sit amet '.repeat(3)}`).join('\n\n');
-    h.openai.setResponder((req) => (req.body.response_format || req.body.tools ? { json: { agent_id: 'general', reason: 'x' } } : { text: long }));
+    // A router call uses structured output; the specialist's own request may carry `tools` (its built-in tools).
+    h.openai.setResponder((req) => (req.body.response_format || req.body.tool_choice ? { json: { agent_id: 'general', reason: 'x' } } : { text: long }));
     const event = mentionEvent({ text: `please read this: ${'x'.repeat(40_000)}`, user: 'U1', channel: 'C1' });
     await h.send(event);
     const parts = await eventually(() => {
@@ -137,7 +138,7 @@ describe('size limits', () => {
     expect(parts.length).toBeGreaterThan(3);
     for (const part of parts) expect((part.text ?? '').length).toBeLessThanOrEqual(3000);
     expect(parts.map((p) => p.text).join('\n')).toMatch(/read only its first 12,000 characters/);
-    const asked = h.openai.requests.find((r) => !r.body.response_format && !r.body.tools)!;
+    const asked = h.openai.requests.find((r) => !r.body.response_format && !r.body.tool_choice)!;
     expect(asked.lastUserMessage.length).toBeLessThanOrEqual(12_000);
   });
 });

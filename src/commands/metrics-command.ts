@@ -1,0 +1,51 @@
+import { renderMetricsChart } from '../metrics/chart.js';
+import { PERIODS, type Period } from '../metrics/metrics-store.js';
+import { renderReport } from '../metrics/render-report.js';
+import type { Store } from '../store/store.js';
+import type { CommandContext, CommandReply } from './dispatcher.js';
+import { usage } from './usage.js';
+
+export type MetricsArgs = { period: Period; agentId?: string };
+
+const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** `[24h|7d|30d|all] [agent]` in either order; anything shaped like a period but not one is a bad period. */
+export function parseMetrics(raw: string): MetricsArgs | { error: string | null } {
+  const words = raw.trim().split(/\s+/).filter(Boolean).map((w) => w.toLowerCase());
+  if (words.length === 1 && /^(help|-h|--help|\?)$/.test(words[0]!)) return { error: null };
+  if (words.length > 2) return { error: 'Too many arguments.' };
+  let period: Period | undefined;
+  let agentId: string | undefined;
+  for (const word of words) {
+    if (word in PERIODS) {
+      if (period) return { error: 'Give one period.' };
+      period = word as Period;
+    } else if (/^\d+\s*[a-z]*$/.test(word) || /^((last|past)-?)?(hour|day|week|month|year|today|yesterday|hourly|daily|weekly|monthly|yearly)s?$/.test(word)) {
+      return { error: `\`${word}\` is not a period I know: use 24h, 7d, 30d or all.` };
+    } else if (!agentId && AGENT_ID.test(word)) {
+      agentId = word;
+    } else {
+      return { error: `I did not understand \`${word}\`.` };
+    }
+  }
+  return { period: period ?? '7d', ...(agentId ? { agentId } : {}) };
+}
+
+/** /metrics: the report from the run log, and a chart of it as a PNG when there is anything to draw. */
+export async function metricsCommand(store: Store, text: string, context: CommandContext): Promise<CommandReply> {
+  const args = parseMetrics(text);
+  if ('error' in args) return usage('metrics', args.error ?? undefined);
+  const report = await store.metrics.report(context.workspaceId, args.period, args.agentId);
+  if (!report) {
+    const { total, agents } = await store.agents.list({ limit: 12 });
+    const known = agents.map((a) => `\`${a.agentId}\``).join(', ') + (total > agents.length ? `, … (${total} in all)` : '');
+    return usage('metrics', `There is no agent \`${args.agentId}\`. Agents: ${known}.`);
+  }
+  const rendered = renderReport(report);
+  const png = report.runs > 0 ? renderMetricsChart(report.daily, rendered.title) : null;
+  return {
+    text: rendered.lines.join('\n'),
+    blocks: rendered.blocks,
+    ...(png ? { files: [{ filename: `metrics-${args.period}${args.agentId ? `-${args.agentId}` : ''}.png`, title: `${rendered.title}${args.agentId ? ` · ${args.agentId}` : ''}`, bytes: png }] } : {}),
+  };
+}

@@ -1,0 +1,44 @@
+import type { RespondArguments } from '@slack/bolt';
+import type { SlackFeature } from '../slack/slack-app.js';
+import type { CommandDispatcher, CommandReply } from './dispatcher.js';
+
+const slackError = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? (error as Error)?.message ?? String(error);
+
+/**
+ * The slash commands in Slack. Each is acknowledged before any work (Slack gives 3 seconds; the database or
+ * chart may take longer), then answered privately through the command's response_url, with chat.postEphemeral
+ * as the fallback. Files (the /metrics chart) are uploaded to the conversation with files.uploadV2.
+ */
+export function slackCommands(commands: CommandDispatcher): SlackFeature {
+  return ({ app, logger }) => {
+    for (const name of commands.names()) {
+      app.command(`/${name}`, async ({ command, ack, respond, client }) => {
+        await ack();
+        const log = logger.child({ command: name, teamId: command.team_id, channel: command.channel_id });
+        const reply = await commands.run(name, command.text ?? '', {
+          surface: 'slack', workspaceId: command.team_id, userId: command.user_id, channelId: command.channel_id,
+        });
+        const send = async (message: CommandReply) => {
+          try {
+            await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) } as RespondArguments);
+          } catch (error) {
+            log.warn({ err: slackError(error) }, 'response_url failed; posting ephemerally instead');
+            await client.chat.postEphemeral({
+              channel: command.channel_id, user: command.user_id, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}),
+            }).catch((e: unknown) => log.error({ err: slackError(e) }, 'command reply not delivered'));
+          }
+        };
+        await send(reply);
+        for (const file of reply.files ?? []) {
+          try {
+            await client.filesUploadV2({ channel_id: command.channel_id, file: file.bytes, filename: file.filename, title: file.title });
+          } catch (error) {
+            const code = slackError(error);
+            log.warn({ err: code, file: file.filename }, 'file upload failed');
+            await send({ text: `I could not post the chart here (${code}). Invite me to this channel, or run /${name} in a DM with me.` });
+          }
+        }
+      });
+    }
+  };
+}

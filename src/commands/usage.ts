@@ -1,0 +1,41 @@
+import type { CommandReply } from './dispatcher.js';
+
+/** Help for each command, shown on bad arguments (and for `help`). Nothing is stored when help is shown. */
+export const USAGE = {
+  better: [
+    '*/better [1-5] [what should be better]* — feedback on your most recent answer in this conversation.',
+    'Examples: `/better 2 too slow, and it missed the Q3 numbers` · `/better 5` · `/better use bullet points`',
+    'The rating is optional (1 = bad, 5 = great); so is the text, but give at least one.',
+  ].join('\n'),
+  'save-workflow': [
+    '*/save-workflow <name> [description] [--replace]* — save your most recent request (a direct answer or a goal) as a reusable workflow.',
+    'Names are slugs: lowercase letters, digits and dashes, e.g. `weekly-report`. `--replace` overwrites a workflow of that name.',
+    'Later, say `run workflow <name>` or ask something similar to replay it.',
+  ].join('\n'),
+  workflows: [
+    '*/workflows* — saved and learned workflows with uses, success rate and average rating.',
+    '*/workflows delete <name>* — delete one.',
+  ].join('\n'),
+  metrics: [
+    '*/metrics [24h|7d|30d|all] [agent]* — runs, success rate, latency, cost, budget, feedback and improvements, with a chart.',
+    'The period defaults to 7d. Examples: `/metrics` · `/metrics 30d` · `/metrics 24h research`',
+  ].join('\n'),
+} as const;
+
+export type CommandName = keyof typeof USAGE;
+
+export function usage(name: CommandName, problem?: string): CommandReply {
+  const text = problem ? `${problem}\n\n${USAGE[name]}` : USAGE[name];
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] };
+}
+
+/** A plain reply: text plus the same in section blocks (split at line ends under Slack's 3,000 characters). */
+export function reply(text: string): CommandReply {
+  const sections: string[] = [];
+  for (const line of text.split('\n')) {
+    const last = sections.at(-1);
+    if (last !== undefined && last.length + line.length + 1 <= 2900) sections[sections.length - 1] = `${last}\n${line}`;
+    else sections.push(line.slice(0, 2900));
+  }
+  return { text, blocks: sections.slice(0, 45).map((part) => ({ type: 'section', text: { type: 'mrkdwn', text: part || ' ' } })) };
+}

@@ -1,0 +1,53 @@
+import type { RunStatus } from '../../src/store/runs.js';
+import type { Store } from '../../src/store/store.js';
+
+export interface SeedRun {
+  workspaceId: string;
+  channelId?: string;
+  userId?: string;
+  threadTs?: string;
+  text?: string;
+  agentId?: string;
+  /** Omitted: the run is left running. */
+  status?: Exclude<RunStatus, 'running'>;
+  latencyMs?: number;
+  costUsd?: number;
+  tokensIn?: number;
+  tokensOut?: number;
+  errorClass?: string;
+  kind?: 'message' | 'command';
+}
+
+let seq = 0;
+
+/** A run with known figures, written through the store API the way the run log writes real ones. */
+export async function seedRun(store: Store, r: SeedRun): Promise<string> {
+  seq++;
+  const { run } = await store.runs.start({
+    workspaceId: r.workspaceId, surface: 'slack', channelId: r.channelId ?? 'C1', userId: r.userId ?? 'U1',
+    messageTs: `${Date.now()}.${String(seq).padStart(6, '0')}${Math.random().toString().slice(2, 6)}`,
+    ...(r.threadTs ? { threadTs: r.threadTs } : {}), requestText: r.text ?? `request ${seq}`, ...(r.kind ? { kind: r.kind } : {}),
+  });
+  if (r.costUsd !== undefined || r.tokensIn !== undefined) {
+    await store.runs.addStep(run.id, {
+      kind: 'model', status: r.errorClass ? 'error' : 'ok', model: 'gpt-4.1-mini', ...(r.agentId ? { agentId: r.agentId, agentVersion: 1 } : {}),
+      tokensIn: r.tokensIn ?? 0, tokensOut: r.tokensOut ?? 0, costUsd: r.costUsd ?? 0, latencyMs: r.latencyMs ?? 0,
+    });
+  }
+  if (r.status) {
+    await store.runs.finish(run.id, {
+      status: r.status, route: 'direct', ...(r.agentId ? { agentIds: [r.agentId] } : {}), ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}),
+      ...(r.errorClass ? { errorClass: r.errorClass, errorMessage: r.errorClass.toLowerCase() } : {}),
+    });
+  }
+  return run.id;
+}
+
+/** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
+export function percentileCont(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = p * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
