@@ -92,6 +92,16 @@ const PLANNER_PROMPT = [
  * (origin 'spawned') and records that it inherits from the parent. Takes from the spawn budget first, so
  * a failed draft still counts: the budget bounds planner spend, not successes.
  */
+/**
+ * A drafted tool grant is allowed when the allowlist names it, or names its whole MCP server (`ops__*`
+ * admits `ops__restart` and `ops__*`); the allowlist's wildcard never widens to other servers.
+ */
+export function isAllowed(tool: string, allowlist: readonly string[]): boolean {
+  if (allowlist.includes(tool)) return true;
+  const split = tool.indexOf('__');
+  return split > 0 && allowlist.includes(`${tool.slice(0, split)}__*`);
+}
+
 export async function spawnSpecialist(description: string, deps: SpawnDeps): Promise<AgentConfig> {
   const need = description.trim();
   if (need === '') throw new AppError('INPUT_INVALID', 'describe the specialist to create');
@@ -131,8 +141,8 @@ export async function spawnSpecialist(description: string, deps: SpawnDeps): Pro
   }
   const draft = checked.draft;
 
-  const granted = draft.tools.filter((t) => allowed.includes(t));
-  const dropped = [...new Set(draft.tools.filter((t) => !allowed.includes(t)))];
+  const granted = draft.tools.filter((t) => isAllowed(t, allowed));
+  const dropped = [...new Set(draft.tools.filter((t) => !isAllowed(t, allowed)))];
   const agentId = await uniqueAgentId(draft.agentId, deps.store.agents);
   const notes = [`Spawned for: ${need.slice(0, 500)}`,
     dropped.length > 0 ? `Tools not granted (not in the allowlist): ${dropped.join(', ')}.` : ''].filter(Boolean).join('\n');

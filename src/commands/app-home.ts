@@ -8,7 +8,8 @@ const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', te
 
 /** The Home tab: how to steer the assistant, the last 7 days' metrics (as /metrics shows them), saved workflows. */
 export async function homeView(store: Store, workspaceId: string): Promise<Record<string, unknown>> {
-  const [report, workflows] = await Promise.all([store.metrics.report(workspaceId, '7d'), store.workflows.list(workspaceId)]);
+  const [report, workflows, agents] = await Promise.all([
+    store.metrics.report(workspaceId, '7d'), store.workflows.list(workspaceId), store.agents.list({ limit: 20 })]);
   const metrics = report ? renderReport(report).blocks : [];
   const saved = workflows.filter((w) => w.kind === 'saved');
   const induced = workflows.filter((w) => w.kind === 'induced');
@@ -20,6 +21,9 @@ export async function homeView(store: Store, workspaceId: string): Promise<Recor
       { type: 'divider' },
       ...metrics,
       { type: 'divider' },
+      { type: 'header', text: { type: 'plain_text', text: `Specialists (${agents.total})` } },
+      section(agents.agents.map((a) => `*${a.agentId}* v${a.version} — ${a.specialty}${a.tools.length ? ` · tools: ${a.tools.map((t) => `\`${t}\``).join(', ')}` : ''}`).join('\n')
+        + (agents.total > agents.agents.length ? `\n_…and ${agents.total - agents.agents.length} more_` : '')),
       { type: 'header', text: { type: 'plain_text', text: `Saved workflows (${saved.length})` } },
       ...list(saved, 'None yet. After a good answer, `/save-workflow <name>` saves it for replay.'),
       { type: 'header', text: { type: 'plain_text', text: `Learned workflows (${induced.length})` } },

@@ -138,3 +138,14 @@ describe('SpawnBudget', () => {
     expect(() => budget.take()).toThrow(/limit 2/);
   });
 });
+
+describe('tool allowlist wildcards', () => {
+  test('server__* admits that server\'s tools only', async () => {
+    const { isAllowed } = await import('../../src/agents/spawn-specialist.js');
+    expect(isAllowed('ops__restart', ['ops__*'])).toBe(true);
+    expect(isAllowed('ops__*', ['ops__*'])).toBe(true);
+    expect(isAllowed('billing__refund', ['ops__*'])).toBe(false);
+    expect(isAllowed('calculator', ['calculator'])).toBe(true);
+    expect(isAllowed('calculator', ['ops__*'])).toBe(false);
+  });
+});

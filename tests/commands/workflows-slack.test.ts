@@ -104,6 +104,7 @@ describe('App Home', () => {
     expect(publish.args.view.type).toBe('home');
     expect(home).toMatch(/Metrics — the last 7 days/);
     expect(home).toMatch(/Runs: \d+ · Success rate:/);
+    expect(home).toMatch(/\*summarizer\* v1 — summarizer · tools: `slack_read_thread`, `slack_read_channel`/);
     expect(home).toMatch(/`release-note` \(saved\)/);
     // The Messages tab opening is not a reason to republish.
     await h.send(eventCallback({ type: 'app_home_opened', user: 'U2', channel: 'D2', tab: 'messages', event_ts: nextMessageTs() }));
