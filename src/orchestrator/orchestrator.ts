@@ -247,6 +247,11 @@ export class Orchestrator {
       if (answer) await answer.abort(text);
       else await surface.notify(text);
       const refused = error.code === 'AGENT_BUSY' || error.code === 'SPAWN_LIMITED';
+      // Model rounds that completed before a later round failed still cost tokens: record them.
+      const completed = (error.details.completedRounds ?? []) as Array<{ model: string; tokensIn: number; tokensOut: number; latencyMs: number }>;
+      for (const round of completed) {
+        await this.deps.runLog.modelStep(runId, { kind: 'model', status: 'ok', ...(agentId ? { agentId } : {}), ...round }).catch(() => {});
+      }
       await this.deps.runLog.step(runId, {
         kind: 'model', status: error.code === 'MODEL_TIMEOUT' ? 'timeout' : 'error', errorClass: error.code,
         ...(agentId ? { agentId } : {}), detail: { message: error.message.slice(0, 500) },

@@ -1,3 +1,4 @@
+import { classifyModelError } from '../agents/model-errors.js';
 import { AIMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { ChatOpenAI } from '@langchain/openai';
 import { executeToolCall, type ExecutorOptions, type ToolCallRequest } from './executor.js';
@@ -68,6 +69,16 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
   const used = new Set<string>();
   const notices = new Set<string>();
   let deadline = input.deadline;
+  try {
+    return await loop();
+  } catch (error) {
+    // Rounds that finished before the failure were paid for: the caller records their tokens and cost.
+    const failure = classifyModelError(error);
+    failure.details.completedRounds = rounds.map(({ model, tokensIn, tokensOut, latencyMs, modelCalls }) => ({ model, tokensIn, tokensOut, latencyMs, modelCalls }));
+    throw failure;
+  }
+
+  async function loop(): Promise<ToolLoopResult> {
   for (let round = 0; ; round++) {
     const last = round >= input.maxRounds;
     if (last) messages.push(new SystemMessage(capNote(input.maxRounds)));
@@ -87,5 +98,6 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
       if (byName.has(calls[i]!.name)) used.add(calls[i]!.name);
       if (outcome.notice) notices.add(outcome.notice);
     }
+  }
   }
 }
