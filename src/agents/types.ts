@@ -14,16 +14,12 @@ export interface ModelRound {
   finishReason?: string;
 }
 
-/** What one specialist produces for one request. */
-export interface AgentResult {
+/**
+ * What one specialist produces for one request. Its model, tokens, latency and modelCalls (retries included;
+ * 1 on the fast path) are the totals over its rounds.
+ */
+export interface AgentResult extends ModelRound {
   text: string;
-  model: string;
-  tokensIn: number;
-  tokensOut: number;
-  latencyMs: number;
-  /** Model calls made, retries included (1 on the fast path). */
-  modelCalls: number;
-  finishReason?: string;
   /** With tools: each model round (tokens above are their sums). Absent on the fast path (one round). */
   rounds?: ModelRound[];
   /** Tools the model called, for the answer's context line. */

@@ -3,17 +3,12 @@ import { AIMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from 
 import type { ChatOpenAI } from '@langchain/openai';
 import { executeToolCall, type ExecutorOptions, type ToolCallRequest } from './executor.js';
 import type { ToolContext, ToolDefinition } from './types.js';
+import type { ModelRound } from '../agents/types.js';
 
-/** One model call of the loop (retries included), as the run log records it. */
-export interface RoundResult {
+/** One model call of the loop (retries included): what the run log records, plus the message itself. */
+export interface RoundResult extends ModelRound {
   message: AIMessageChunk;
   text: string;
-  model: string;
-  tokensIn: number;
-  tokensOut: number;
-  latencyMs: number;
-  modelCalls: number;
-  finishReason?: string;
 }
 
 /** Something that takes messages and returns the model's next message: ChatOpenAI with tools bound. */
