@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SqlClient } from '../../src/store/sql-client.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { percentileCont, seedRun } from '../support/seed-runs.js';
+import { KNOWN_RUNS, percentileCont, seedRun } from '../support/seed-runs.js';
 import { pngSize, slash, sleep, storeWithSql } from './slack-helpers.js';
 
 // /metrics against a run log seeded with known figures (runs, steps and feedback through the store API;
@@ -10,14 +10,7 @@ import { pngSize, slash, sleep, storeWithSql } from './slack-helpers.js';
 let h: Harness;
 let sql: SqlClient;
 const W = 'T9';
-const seeded = [
-  { agentId: 'research', status: 'succeeded', latencyMs: 1000, costUsd: 0.001, tokensIn: 100, tokensOut: 10 },
-  { agentId: 'research', status: 'succeeded', latencyMs: 2000, costUsd: 0.002, tokensIn: 200, tokensOut: 20 },
-  { agentId: 'writing', status: 'failed', latencyMs: 8000, costUsd: 0.0005, tokensIn: 50, tokensOut: 0, errorClass: 'MODEL_TIMEOUT' },
-  { agentId: 'research', status: 'succeeded', latencyMs: 1500, costUsd: 0.0015, tokensIn: 150, tokensOut: 15 },
-  { agentId: 'writing', status: 'failed', latencyMs: 9000, errorClass: 'MODEL_TIMEOUT' },
-  { agentId: 'general', status: 'refused', latencyMs: 100, errorClass: 'AGENT_BUSY' },
-] as const;
+const seeded = KNOWN_RUNS;
 const twoDaysAgo = { agentId: 'research', status: 'succeeded', latencyMs: 3000, costUsd: 0.003 } as const;
 
 beforeAll(async () => {

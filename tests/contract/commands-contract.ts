@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import type { Plan } from '../../src/goals/plan.js';
 import { singleTaskPlan } from '../../src/goals/plan.js';
 import type { Store } from '../../src/store/store.js';
-import { percentileCont, seedRun } from '../support/seed-runs.js';
+import { KNOWN_RUNS, percentileCont, seedRun } from '../support/seed-runs.js';
 
 const twoSteps: Plan = {
   title: 'weekly report',
@@ -98,14 +98,7 @@ export function commandsContract(getStore: () => Store): void {
   test('metrics: every figure of a seeded run log, computed in SQL; agent filter; unknown agent', async () => {
     const store = getStore();
     const w = ws('m');
-    const seeded = [
-      { agentId: 'research', status: 'succeeded', latencyMs: 1000, costUsd: 0.001, tokensIn: 100, tokensOut: 10 },
-      { agentId: 'research', status: 'succeeded', latencyMs: 2000, costUsd: 0.002, tokensIn: 200, tokensOut: 20 },
-      { agentId: 'writing', status: 'failed', latencyMs: 8000, costUsd: 0.0005, tokensIn: 50, tokensOut: 0, errorClass: 'MODEL_TIMEOUT' },
-      { agentId: 'research', status: 'succeeded', latencyMs: 1500, costUsd: 0.0015, tokensIn: 150, tokensOut: 15 },
-      { agentId: 'writing', status: 'failed', latencyMs: 9000, errorClass: 'MODEL_TIMEOUT' },
-      { agentId: 'general', status: 'refused', latencyMs: 100, errorClass: 'AGENT_BUSY' },
-    ] as const;
+    const seeded = KNOWN_RUNS;
     const ids: string[] = [];
     for (const r of seeded) ids.push(await seedRun(store, { workspaceId: w, ...r }));
     await seedRun(store, { workspaceId: w, text: 'still running' });

@@ -51,3 +51,13 @@ export function percentileCont(values: number[], p: number): number {
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
+
+/** Six finished runs with known figures, shared by the metrics tests (SQL report and Slack rendering). */
+export const KNOWN_RUNS = [
+  { agentId: 'research', status: 'succeeded', latencyMs: 1000, costUsd: 0.001, tokensIn: 100, tokensOut: 10 },
+  { agentId: 'research', status: 'succeeded', latencyMs: 2000, costUsd: 0.002, tokensIn: 200, tokensOut: 20 },
+  { agentId: 'writing', status: 'failed', latencyMs: 8000, costUsd: 0.0005, tokensIn: 50, tokensOut: 0, errorClass: 'MODEL_TIMEOUT' },
+  { agentId: 'research', status: 'succeeded', latencyMs: 1500, costUsd: 0.0015, tokensIn: 150, tokensOut: 15 },
+  { agentId: 'writing', status: 'failed', latencyMs: 9000, errorClass: 'MODEL_TIMEOUT' },
+  { agentId: 'general', status: 'refused', latencyMs: 100, errorClass: 'AGENT_BUSY' },
+] as const;
