@@ -1,6 +1,7 @@
 import { userMessageFor } from '../agents/model-errors.js';
 import { asAppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
+import { withRun } from '../ops/run-context.js';
 import type { AgentSource, HandleOutcome, PathContext, PlanPath } from '../orchestrator/orchestrator.js';
 import type { Surface } from '../orchestrator/surface.js';
 import { sanitizeAnswer } from '../safety/output-safety.js';
@@ -111,7 +112,7 @@ export class GoalPath implements PlanPath {
         },
         sanitize: (text) => sanitizeAnswer(text, { inputText: goal.requestText, participants: goal.userId ? [goal.userId] : [] }).text,
       };
-      void this.runAndAnswer(context, { plan: goal.plan, label: `Goal · ${goal.plan.tasks.length} tasks (resumed)`, route: 'goal', reason: 'resumed after a restart', resume: goal })
+      void withRun(goal.runId, () => this.runAndAnswer(context, { plan: goal.plan, label: `Goal · ${goal.plan.tasks.length} tasks (resumed)`, route: 'goal', reason: 'resumed after a restart', resume: goal }))
         .catch((error: unknown) => logger.error({ err: error, goalId: goal.id }, 'resumed goal failed'));
     }
     return goals.length;

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { runContext } from './run-context.js';
 
 export type { Logger };
 
@@ -20,6 +21,11 @@ export function createLogger(options: { level: string; secrets: string[]; destin
     {
       level: options.level,
       base: { service: 'slack-assistant' },
+      // Every line written while a run is handled carries its runId (see run-context.ts).
+      mixin: () => {
+        const run = runContext.getStore();
+        return run ? { runId: run.runId } : {};
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: ['token', '*.token', 'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization',

@@ -1,4 +1,5 @@
 import type { Logger } from '../ops/logger.js';
+import { withRun } from '../ops/run-context.js';
 import type { Agent } from '../agents/types.js';
 import { classifyModelError, userMessageFor } from '../agents/model-errors.js';
 import { AppError, asAppError } from '../errors.js';
@@ -102,7 +103,7 @@ export class Orchestrator {
     const { run, claimed } = claim;
     if (!claimed) return { kind: 'duplicate', runId: run.id };
     const logger = this.deps.logger.child({ runId: run.id });
-    const work = this.answer(run.id, message, surface, logger, started).finally(() => this.inFlight.delete(run.id));
+    const work = withRun(run.id, () => this.answer(run.id, message, surface, logger, started)).finally(() => this.inFlight.delete(run.id));
     this.inFlight.set(run.id, work);
     return work;
   }

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Store } from '../../src/store/store.js';
@@ -26,7 +26,7 @@ export interface Harness {
  * The whole app in HTTP mode on 127.0.0.1, talking real protocols to the Slack Web API stand-in and the
  * OpenAI-compatible stand-in, on a real (in-memory PGlite) database.
  */
-export async function startHarness(env: Record<string, string> = {}, options: { store?: Store } = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { store?: Store; logger?: Logger } = {}): Promise<Harness> {
   const slack = await startSlackStandin();
   slack.addUser({ id: 'U1', name: 'ada', real_name: 'Ada Lovelace', tz: 'Europe/London' });
   slack.addUser({ id: 'U2', name: 'grace', real_name: 'Grace Hopper', tz: 'America/New_York' });
@@ -38,7 +38,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseURL, PORT: '0', MODEL_TIMEOUT_MS: '8000', ...env,
   });
   const app = await startApp(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     store,
     slackClientOptions: { retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 }, rejectRateLimitedCalls: false },
   });
