@@ -3,8 +3,9 @@ import type { SlackFeature } from '../slack/slack-app.js';
 import type { Store } from '../store/store.js';
 import { USAGE } from './usage.js';
 import { workflowLine } from './workflow-commands.js';
+import { slackErrorCode } from '../slack/slack-error.js';
+import { mrkdwnSection } from '../slack/blocks.js';
 
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } });
 
 /** The Home tab: how to steer the assistant, the last 7 days' metrics (as /metrics shows them), saved workflows. */
 export async function homeView(store: Store, workspaceId: string): Promise<Record<string, unknown>> {
@@ -13,16 +14,16 @@ export async function homeView(store: Store, workspaceId: string): Promise<Recor
   const metrics = report ? renderReport(report).blocks : [];
   const saved = workflows.filter((w) => w.kind === 'saved');
   const induced = workflows.filter((w) => w.kind === 'induced');
-  const list = (items: typeof workflows, none: string) => (items.length ? items.slice(0, 20).map((w) => section(workflowLine(w))) : [section(none)]);
+  const list = (items: typeof workflows, none: string) => (items.length ? items.slice(0, 20).map((w) => mrkdwnSection(workflowLine(w))) : [mrkdwnSection(none)]);
   return {
     type: 'home',
     blocks: [
-      section('*Improver* learns from every run. Rate answers with 👍 / 👎 under them or `/better`, save what worked with `/save-workflow`, and check progress with `/metrics`.'),
+      mrkdwnSection('*Improver* learns from every run. Rate answers with 👍 / 👎 under them or `/better`, save what worked with `/save-workflow`, and check progress with `/metrics`.'),
       { type: 'divider' },
       ...metrics,
       { type: 'divider' },
       { type: 'header', text: { type: 'plain_text', text: `Specialists (${agents.total})` } },
-      section(agents.agents.map((a) => `*${a.agentId}* v${a.version} — ${a.specialty}${a.tools.length ? ` · tools: ${a.tools.map((t) => `\`${t}\``).join(', ')}` : ''}`).join('\n')
+      mrkdwnSection(agents.agents.map((a) => `*${a.agentId}* v${a.version} — ${a.specialty}${a.tools.length ? ` · tools: ${a.tools.map((t) => `\`${t}\``).join(', ')}` : ''}`).join('\n')
         + (agents.total > agents.agents.length ? `\n_…and ${agents.total - agents.agents.length} more_` : '')),
       { type: 'header', text: { type: 'plain_text', text: `Saved workflows (${saved.length})` } },
       ...list(saved, 'None yet. After a good answer, `/save-workflow <name>` saves it for replay.'),
@@ -42,10 +43,10 @@ export function appHome(): SlackFeature {
       const workspaceId = (body as { team_id?: string }).team_id ?? '';
       const view = await homeView(store, workspaceId).catch((error: unknown) => {
         logger.error({ err: error }, 'home tab data not loaded');
-        return { type: 'home', blocks: [section('I could not load the metrics just now. Open this tab again in a minute.')] };
+        return { type: 'home', blocks: [mrkdwnSection('I could not load the metrics just now. Open this tab again in a minute.')] };
       });
       await client.views.publish({ user_id: event.user, view: view as never })
-        .catch((error: unknown) => logger.warn({ err: (error as { data?: { error?: string } }).data?.error ?? String(error) }, 'home tab not published'));
+        .catch((error: unknown) => logger.warn({ err: slackErrorCode(error) }, 'home tab not published'));
     });
   };
 }

@@ -1,8 +1,8 @@
 import type { RespondArguments } from '@slack/bolt';
 import type { SlackFeature } from '../slack/slack-app.js';
 import type { CommandDispatcher, CommandReply } from './dispatcher.js';
+import { slackErrorCode } from '../slack/slack-error.js';
 
-const slackError = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? (error as Error)?.message ?? String(error);
 
 /**
  * The slash commands in Slack. Each is acknowledged before any work (Slack gives 3 seconds; the database or
@@ -22,10 +22,10 @@ export function slackCommands(commands: CommandDispatcher): SlackFeature {
           try {
             await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}) } as RespondArguments);
           } catch (error) {
-            log.warn({ err: slackError(error) }, 'response_url failed; posting ephemerally instead');
+            log.warn({ err: slackErrorCode(error) }, 'response_url failed; posting ephemerally instead');
             await client.chat.postEphemeral({
               channel: command.channel_id, user: command.user_id, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}),
-            }).catch((e: unknown) => log.error({ err: slackError(e) }, 'command reply not delivered'));
+            }).catch((e: unknown) => log.error({ err: slackErrorCode(e) }, 'command reply not delivered'));
           }
         };
         await send(reply);
@@ -33,7 +33,7 @@ export function slackCommands(commands: CommandDispatcher): SlackFeature {
           try {
             await client.filesUploadV2({ channel_id: command.channel_id, file: file.bytes, filename: file.filename, title: file.title });
           } catch (error) {
-            const code = slackError(error);
+            const code = slackErrorCode(error);
             log.warn({ err: code, file: file.filename }, 'file upload failed');
             await send({ text: `I could not post the chart here (${code}). Invite me to this channel, or run /${name} in a DM with me.` });
           }

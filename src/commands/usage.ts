@@ -1,4 +1,5 @@
 import type { CommandReply } from './dispatcher.js';
+import { mrkdwnSection } from '../slack/blocks.js';
 
 /** Help for each command, shown on bad arguments (and for `help`). Nothing is stored when help is shown. */
 export const USAGE = {
@@ -26,7 +27,7 @@ export type CommandName = keyof typeof USAGE;
 
 export function usage(name: CommandName, problem?: string): CommandReply {
   const text = problem ? `${problem}\n\n${USAGE[name]}` : USAGE[name];
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } }] };
+  return { text, blocks: [mrkdwnSection(text)] };
 }
 
 /** A plain reply: text plus the same in section blocks (split at line ends under Slack's 3,000 characters). */

@@ -1,6 +1,7 @@
 import type { SlackFeature } from '../slack/slack-app.js';
 import { FEEDBACK_DOWN, FEEDBACK_MODAL, FEEDBACK_MORE, FEEDBACK_UP, feedbackModal } from './feedback-blocks.js';
 import { giveFeedback } from './give-feedback.js';
+import { slackErrorCode } from '../slack/slack-error.js';
 
 interface ButtonBody {
   user: { id: string; team_id?: string };
@@ -11,7 +12,6 @@ interface ButtonBody {
   message?: { ts?: string; thread_ts?: string };
 }
 
-const slackError = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? String(error);
 
 /**
  * The feedback buttons under answers and the "Tell us more" modal. Every click is acked first (Slack's
@@ -32,7 +32,7 @@ export function slackFeedback(): SlackFeature {
         return { message: 'I could not record that just now. Please try again in a minute.' };
       });
       await respond({ response_type: 'ephemeral', replace_original: false, text: outcome.message })
-        .catch((error: unknown) => logger.warn({ err: slackError(error) }, 'feedback confirmation not delivered'));
+        .catch((error: unknown) => logger.warn({ err: slackErrorCode(error) }, 'feedback confirmation not delivered'));
     });
 
     app.action(FEEDBACK_MORE, async ({ ack, body, action, client }) => {
@@ -44,7 +44,7 @@ export function slackFeedback(): SlackFeature {
       await client.views.open({
         trigger_id: b.trigger_id ?? '',
         view: feedbackModal({ runId, ...(channelId ? { channelId } : {}), ...(threadTs ? { threadTs } : {}) }) as never,
-      }).catch((error: unknown) => logger.warn({ err: slackError(error), runId }, 'feedback modal not opened'));
+      }).catch((error: unknown) => logger.warn({ err: slackErrorCode(error), runId }, 'feedback modal not opened'));
     });
 
     app.view(FEEDBACK_MODAL, async ({ ack, body, view, client }) => {
@@ -69,7 +69,7 @@ export function slackFeedback(): SlackFeature {
       if (!meta.channelId) return;
       await client.chat.postEphemeral({
         channel: meta.channelId, user: body.user.id, text: outcome.message, ...(meta.threadTs ? { thread_ts: meta.threadTs } : {}),
-      }).catch((error: unknown) => logger.warn({ err: slackError(error) }, 'feedback confirmation not delivered'));
+      }).catch((error: unknown) => logger.warn({ err: slackErrorCode(error) }, 'feedback confirmation not delivered'));
     });
   };
 }

@@ -1,6 +1,7 @@
 import { CATEGORY_LABELS, type FeedbackCategory } from '../feedback/classify.js';
 import { effect, ms, pct, plural, rating, usd } from './format.js';
 import { PERIODS, type MetricsReport } from './metrics-store.js';
+import { mrkdwnSection } from '../slack/blocks.js';
 
 export interface RenderedReport {
   title: string;
@@ -9,7 +10,6 @@ export interface RenderedReport {
   blocks: unknown[];
 }
 
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } });
 
 /**
  * The metrics report as text and Block Kit. Both come from the same lines, so the console and Slack show
@@ -42,12 +42,12 @@ export function renderReport(report: MetricsReport): RenderedReport {
   const blocks = [
     { type: 'header', text: { type: 'plain_text', text: `${title}${report.agentId ? ` · ${report.agentId}` : ''}`.slice(0, 150) } },
     { type: 'section', fields: [runs, latency, cost, feedback].map((text) => ({ type: 'mrkdwn', text })) },
-    section(budget),
-    section(agents),
-    section(patterns),
-    section(errors),
-    section(improvements),
-    ...(report.runs === 0 ? [section(lines.at(-1)!)] : []),
+    mrkdwnSection(budget),
+    mrkdwnSection(agents),
+    mrkdwnSection(patterns),
+    mrkdwnSection(errors),
+    mrkdwnSection(improvements),
+    ...(report.runs === 0 ? [mrkdwnSection(lines.at(-1)!)] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `From the run log in SQL at ${report.generatedAt.slice(0, 16).replace('T', ' ')} UTC. Days are UTC days.` }] },
   ];
   return { title, lines, blocks };

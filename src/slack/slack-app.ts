@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { boltLogger } from './bolt-logger.js';
 import { createSlackSurface, StreamingSupport, type SlackSurfaceOptions } from './slack-surface.js';
 import { readThreadContext, stripBotMention } from './thread-context.js';
+import { slackErrorCode } from './slack-error.js';
 
 
 /** Slack signs each request with its send time; anything more than 5 minutes off either way is refused. */
@@ -130,7 +131,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     threadStarted: async ({ say, setSuggestedPrompts, saveThreadContext }) => {
       // Each step is independent: a failed greeting must not cost the user the suggested prompts.
       const attempt = (what: string, step: () => Promise<unknown>) => step().catch((error: unknown) =>
-        logger.warn({ err: (error as { data?: { error?: string } }).data?.error ?? String(error) }, `assistant thread start: ${what} failed`));
+        logger.warn({ err: slackErrorCode(error) }, `assistant thread start: ${what} failed`));
       await attempt('greeting', () => say('Hi! Ask me anything, or give me a goal and I will plan it. You can rate answers with /better.'));
       await attempt('context', () => saveThreadContext());
       await attempt('suggested prompts', () => setSuggestedPrompts({ title: 'Try one of these', prompts: SUGGESTED_PROMPTS }));

@@ -9,6 +9,8 @@ import type { GoalProgress } from '../orchestrator/surface.js';
 import { approvalBlocks } from '../tools/approval/approval-blocks.js';
 import { feedbackActions } from '../feedback/feedback-blocks.js';
 import type { ApprovalService } from '../tools/approval/approvals.js';
+import { slackErrorCode } from './slack-error.js';
+import { mrkdwnSection } from './blocks.js';
 
 /** Which workspaces can stream (chat.startStream); learned from the first refusal, per team. */
 export class StreamingSupport {
@@ -26,8 +28,8 @@ export class StreamingSupport {
 export function progressBlocks(progress: GoalProgress): KnownBlock[] {
   const [headline, ...tasks] = progressLines(progress);
   return [
-    { type: 'section', text: { type: 'mrkdwn', text: headline!.slice(0, 2900) } },
-    { type: 'section', text: { type: 'mrkdwn', text: tasks.join('\n').slice(0, 2900) || '_no tasks_' } },
+    mrkdwnSection(headline!),
+    mrkdwnSection(tasks.join('\n') || '_no tasks_'),
     ...(progress.done ? [] : [{
       type: 'actions', block_id: 'goal_controls',
       elements: [{ type: 'button', action_id: 'goal_cancel', text: { type: 'plain_text', text: 'Cancel' }, style: 'danger', value: progress.goalId }],
@@ -57,7 +59,6 @@ export interface SlackSurfaceOptions {
 // Streams stop well below Slack's 12,000-character markdown limit; the rest follows as extra messages.
 const STREAM_CAP = 11_000;
 
-const slackError = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? (error as Error)?.message ?? 'unknown';
 const footerBlock = (footer: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.slice(0, 2900) }] });
 /** What closes an answer's last message: its footer, then 👍 / 👎 / Tell us more for its run. */
 const endBlocks = (footer?: string, runId?: string) => [...(footer ? [footerBlock(footer)] : []), ...(runId ? [feedbackActions(runId)] : [])];
@@ -101,7 +102,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
     if (!placeholderTs) return;
     const ts = placeholderTs;
     placeholderTs = undefined;
-    await client.chat.delete({ channel, ts }).catch((e: unknown) => logger.debug({ err: slackError(e) }, 'placeholder not deleted'));
+    await client.chat.delete({ channel, ts }).catch((e: unknown) => logger.debug({ err: slackErrorCode(e) }, 'placeholder not deleted'));
   };
 
   /** Post-then-update answer: the placeholder shows the text so far, then the final answer. */
@@ -122,14 +123,14 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
           const ts = await postParts(toMrkdwn(finalMarkdown), context?.footer, placeholderTs, context?.runId);
           return { delivered: true, ...(ts ? { ts } : {}) };
         } catch (error) {
-          logger.error({ err: slackError(error) }, 'answer not delivered');
+          logger.error({ err: slackErrorCode(error) }, 'answer not delivered');
           return { delivered: false };
         }
       },
       async abort(notice) {
         await coalescer.discard();
         await (placeholderTs ? client.chat.update({ channel, ts: placeholderTs, text: notice }) : post(notice))
-          .catch((e: unknown) => logger.error({ err: slackError(e) }, 'error notice not delivered'));
+          .catch((e: unknown) => logger.error({ err: slackErrorCode(e) }, 'error notice not delivered'));
       },
     };
   };
@@ -155,7 +156,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
         }
         streamed += delta;
       } catch (error) {
-        const code = slackError(error);
+        const code = slackErrorCode(error);
         if (!streamTs && STREAMING_UNAVAILABLE.has(code)) {
           logger.info({ code, teamId: options.teamId }, 'streaming unavailable; posting then updating instead');
           options.streaming.markUnsupported(options.teamId);
@@ -186,7 +187,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
           return { delivered: true, ts: streamTs };
         } catch (error) {
           // Slack closes streams after ~5 minutes (message_not_in_streaming_state): post what is missing.
-          logger.warn({ err: slackError(error) }, 'stopStream failed; posting the rest as messages');
+          logger.warn({ err: slackErrorCode(error) }, 'stopStream failed; posting the rest as messages');
           try {
             if (rest) await postParts(toMrkdwn(rest), context?.footer, undefined, context?.runId);
             return { delivered: true, ts: streamTs };
@@ -232,14 +233,14 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
         try {
           ts = await post(pending.text, { blocks: pending.blocks });
         } catch (error) {
-          logger.error({ err: slackError(error) }, 'approval request not delivered; the tool is not run');
+          logger.error({ err: slackErrorCode(error) }, 'approval request not delivered; the tool is not run');
           return 'denied';
         }
         const { decision } = await options.approvals!.wait(request.approvalId, request.timeoutMs);
         if (decision === 'timeout' && ts) {
           const expired = approvalBlocks(request, { state: 'timeout' });
           await client.chat.update({ channel, ts, text: expired.text, blocks: expired.blocks })
-            .catch((e: unknown) => logger.debug({ err: slackError(e) }, 'approval message not updated'));
+            .catch((e: unknown) => logger.debug({ err: slackErrorCode(e) }, 'approval message not updated'));
         }
         return decision;
       },
@@ -258,7 +259,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
         else if (!placeholderTs) placeholderTs = await post(`_${text}_`);
         else await client.chat.update({ channel, ts: placeholderTs, text: `_${text}_` });
       } catch (error) {
-        logger.debug({ err: slackError(error) }, 'status not shown');
+        logger.debug({ err: slackErrorCode(error) }, 'status not shown');
       }
     },
     async startAnswer() {
@@ -274,7 +275,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
           await post(text);
         }
       } catch (error) {
-        logger.error({ err: slackError(error) }, 'notice not delivered');
+        logger.error({ err: slackErrorCode(error) }, 'notice not delivered');
       }
     },
   };

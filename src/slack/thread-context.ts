@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../ops/logger.js';
 import type { HistoryMessage } from '../orchestrator/surface.js';
+import { slackErrorCode } from './slack-error.js';
 
 export interface ThreadContext {
   history: HistoryMessage[];
@@ -37,7 +38,7 @@ export async function readThreadContext(
     }
     return { history, participants: [...participants] };
   } catch (error) {
-    logger.warn({ err: (error as { data?: { error?: string } }).data?.error ?? String(error) }, 'thread history unavailable; answering without it');
+    logger.warn({ err: slackErrorCode(error) }, 'thread history unavailable; answering without it');
     return { history: [], participants: [...participants] };
   }
 }

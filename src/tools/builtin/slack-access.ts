@@ -1,12 +1,12 @@
 import type { WebClient } from '@slack/web-api';
 import { LRUCache } from 'lru-cache';
 import { ToolError, type ToolContext } from '../types.js';
+import { slackErrorCode } from '../../slack/slack-error.js';
 
 export interface SlackUser { id: string; name: string; realName: string; title: string; tz?: string; tzLabel?: string; isBot: boolean }
 
 const MEMBER_PAGES = 10;
 const DIRECTORY_PAGES = 10;
-const slackCode = (error: unknown): string => (error as { data?: { error?: string } })?.data?.error ?? (error as Error)?.message ?? 'unknown';
 
 /** Remembers a promise (so concurrent lookups share one API call) and forgets it if it fails. */
 function cached<V>(cache: LRUCache<string, Promise<V>>, key: string, load: () => Promise<V>): Promise<V> {
@@ -90,7 +90,7 @@ export class SlackAccess {
     try {
       members = await cached(this.members, `${context.workspaceId}:${channel}`, () => this.loadMembers(client, channel));
     } catch (error) {
-      const code = slackCode(error);
+      const code = slackErrorCode(error);
       if (code === 'channel_not_found' || code === 'not_in_channel' || code === 'method_not_supported_for_channel_type') {
         throw new ToolError('TOOL_REFUSED', `I cannot see conversation ${channel}: it does not exist or I have not been added to it.`);
       }
@@ -130,4 +130,3 @@ function toUser(raw: RawUser): SlackUser {
   };
 }
 
-export { slackCode };

@@ -2,7 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { ToolError, type ToolContext, type ToolDefinition } from '../types.js';
 import { defineTool } from './define.js';
-import { slackCode, type SlackAccess } from './slack-access.js';
+import type { SlackAccess } from './slack-access.js';
+import { slackErrorCode } from '../../slack/slack-error.js';
 
 interface RawMessage { ts?: string; user?: string; bot_id?: string; username?: string; bot_profile?: { name?: string }; text?: string; reply_count?: number; subtype?: string }
 
@@ -48,7 +49,7 @@ async function paged(fetchPage: (cursor: string | undefined, limit: number) => P
 
 const failed = (what: string) => (error: unknown): never => {
   if (error instanceof ToolError) throw error;
-  throw new ToolError('TOOL_FAILED', `could not read ${what} (Slack error: ${slackCode(error)})`, { cause: error });
+  throw new ToolError('TOOL_FAILED', `could not read ${what} (Slack error: ${slackErrorCode(error)})`, { cause: error });
 };
 
 /** slack_read_channel and slack_read_thread: read-only, only where both the requesting user and the bot are members. */
