@@ -1,0 +1,167 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { migrate, SUPABASE_DIR } from '../../src/store/migrate.js';
+import { openPglite } from '../../src/store/pglite/pglite-client.js';
+import { openPostgres } from '../../src/store/postgres/pg-client.js';
+import type { SqlClient } from '../../src/store/sql-client.js';
+import { classifySqlError, SqlTransport } from '../../src/store/sql-transport.js';
+import { REQUIRED_SCHEMA_VERSION, Store } from '../../src/store/store.js';
+import { createTestDatabase, postgresAvailable } from '../support/stores.js';
+
+/** The first release's schema, exactly as shipped (tests/fixtures/schema-0.1.0). */
+const RELEASE_0_1_0 = fileURLToPath(new URL('../fixtures/schema-0.1.0/', import.meta.url));
+
+/** Data of every kind the 0.1.0 schema holds, written through 0.1.0's own SQL functions. */
+async function fillRelease010(sql: SqlClient): Promise<void> {
+  const one = async (text: string, params: unknown[] = []) => (await sql.query<{ r: any }>(text, params))[0]!.r;
+  await one(`select agent_save(p_config => $1::jsonb) as r`, [JSON.stringify({
+    agent_id: 'ops-helper', specialty: 'operations', description: 'on-call questions and runbooks', system_prompt: 'You help on call.',
+    model: 'gpt-4.1-mini', tools: ['current_time'], origin: 'user' })]);
+  await one(`select agent_save(p_config => $1::jsonb) as r`, [JSON.stringify({
+    agent_id: 'general', specialty: 'general assistant', description: 'everything else', system_prompt: 'Edited general prompt.', origin: 'user' })]);
+  const runs: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const started = await one(`select run_start(p_workspace_id => 'T1', p_surface => 'slack', p_event_id => $1, p_channel_id => 'C1',
+      p_message_ts => $2, p_thread_ts => $2, p_user_id => 'U1', p_request_text => $3) as r`, [`Ev${i}`, `1700000000.${i}`, `question ${i} about ops`]);
+    const runId = started.run.id as string;
+    runs.push(runId);
+    await one(`select run_add_step(p_run_id => $1, p_kind => 'model', p_status => 'ok', p_agent_id => 'ops-helper', p_agent_version => 1,
+      p_model => 'gpt-4.1-mini', p_tokens_in => 100, p_tokens_out => 40, p_cost_usd => 0.000104, p_latency_ms => 300) as r`, [runId]);
+    await one(`select run_finish(p_run_id => $1, p_status => $2, p_route => 'direct', p_route_reason => 'registry match',
+      p_agent_ids => '["ops-helper"]'::jsonb, p_error_class => $3) as r`, [runId, i % 4 === 3 ? 'failed' : 'succeeded', i % 4 === 3 ? 'MODEL_TIMEOUT' : null]);
+  }
+  await one(`select feedback_record(p_run_id => $1, p_workspace_id => 'T1', p_user_id => 'U1', p_source => 'button', p_rating => 2,
+    p_text => 'too long', p_category => 'too_long', p_dedupe_key => 'fb-1') as r`, [runs[0]]);
+  const plan = { title: 'Launch', tasks: [
+    { id: 't1', title: 'Research', instructions: 'research', specialty: 'research', depends_on: [], level: 'tactical', done_when: 'done' },
+    { id: 't2', title: 'Write', instructions: 'write', specialty: 'writing', depends_on: ['t1'], level: 'operational', done_when: 'done' }] };
+  const saved = await one(`select workflow_save(p_workspace_id => 'T1', p_name => 'launch-plan', p_graph => $1::jsonb,
+    p_triggers => '["plan the launch"]'::jsonb, p_source_run_id => $2, p_created_by => 'U1') as r`, [JSON.stringify(plan), runs[1]]);
+  await one(`select workflow_record_use(p_workflow_id => $1, p_run_id => $2, p_succeeded => true) as r`, [saved.workflow.id, runs[2]]);
+  const goal = await one(`select goal_create(p_run_id => $1, p_workspace_id => 'T1', p_request_text => 'plan the launch', p_plan => $2::jsonb,
+    p_budget => '{"maxTasks": 8}'::jsonb, p_owner => 'host:1', p_channel_id => 'C1', p_thread_ts => '1700000000.1', p_user_id => 'U1') as r`,
+  [runs[1], JSON.stringify(plan)]);
+  await one(`select task_update(p_goal_id => $1, p_task_id => 't1', p_owner => 'host:1', p_status => 'succeeded', p_agent_id => 'research',
+    p_result => 'findings', p_tokens_in => 50, p_tokens_out => 20, p_cost_usd => 0.0001) as r`, [goal.id]);
+  await one(`select tool_approval_create(p_run_id => $1, p_workspace_id => 'T1', p_user_id => 'U1', p_tool => 'ops__restart',
+    p_args => '{"service":"api"}'::jsonb, p_timeout_seconds => 120) as r`, [runs[3]]);
+  await sql.exec(`insert into budgets (scope, scope_id, period, limit_usd, action) values ('workspace', 'T1', 'daily', 5, 'warn');
+    insert into patterns (workspace_id, signature, example, occurrences, successes) values ('T1', 'ops question', 'question 1 about ops', 12, 9);
+    insert into lineage (child_kind, child_id, relation, parent_kind, parent_id) values ('agent', 'ops-helper', 'inherits', 'agent', 'general');
+    insert into workspace_settings (workspace_id, goal_budget) values ('T1', '{"maxTasks": 5}');`);
+}
+
+/** Every row of every table, as JSON, keyed by table. */
+async function snapshot(sql: SqlClient): Promise<Record<string, Array<Record<string, unknown>>>> {
+  const tables = (await sql.query<{ t: string }>(
+    `select tablename as t from pg_tables where schemaname = 'public' and tablename <> 'app_migrations' order by 1`)).map((r) => r.t);
+  const out: Record<string, Array<Record<string, unknown>>> = {};
+  for (const t of tables) {
+    const rows = await sql.query<{ j: Record<string, unknown> }>(`select to_jsonb(x) as j from ${t} x`);
+    out[t] = rows.map((r) => r.j).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  return out;
+}
+
+/** Each old row is still there with every old column unchanged (new columns may have been added). */
+function expectPreserved(before: Awaited<ReturnType<typeof snapshot>>, after: Awaited<ReturnType<typeof snapshot>>): void {
+  for (const [table, rows] of Object.entries(before)) {
+    expect(after[table], `table ${table} still exists`).toBeDefined();
+    expect(after[table]!.length, `rows of ${table}`).toBe(rows.length);
+    const remaining = [...after[table]!];
+    for (const row of rows) {
+      const i = remaining.findIndex((candidate) => Object.keys(row).every((k) => JSON.stringify(candidate[k]) === JSON.stringify(row[k])));
+      expect(i, `${table} row ${JSON.stringify(row).slice(0, 200)} kept unchanged`).toBeGreaterThanOrEqual(0);
+      remaining.splice(i, 1);
+    }
+  }
+}
+
+async function upgradeFromRelease010(sql: SqlClient, kind: 'pglite' | 'postgres'): Promise<void> {
+  await migrate(sql, RELEASE_0_1_0);
+  await fillRelease010(sql);
+  const before = await snapshot(sql);
+  const result = await migrate(sql);
+  expect(result.skipped).toEqual(readdirSync(join(RELEASE_0_1_0, 'migrations')).sort());
+  expectPreserved(before, await snapshot(sql));
+  // HEAD's code reads the old data through the upgraded schema.
+  const store = new Store(new SqlTransport(kind, sql, classifySqlError));
+  await store.checkSchema();
+  const report = await store.metrics.report('T1', 'all');
+  expect(report).toMatchObject({ runs: 12, succeeded: 9 });
+  expect((await store.agents.get('general'))?.systemPrompt).toBe('Edited general prompt.');
+  expect((await store.workflows.get('T1', 'launch-plan'))?.uses).toBe(1);
+}
+
+describe('upgrading a live database', () => {
+  test('from release 0.1.0 with data in it to HEAD on PGlite: nothing lost', async () => {
+    const sql = await openPglite();
+    await upgradeFromRelease010(sql, 'pglite');
+    await sql.close();
+  });
+
+  test.skipIf(!postgresAvailable())('from release 0.1.0 with data in it to HEAD on PostgreSQL: nothing lost', async () => {
+    const sql = openPostgres(await createTestDatabase(), { max: 2 });
+    await upgradeFromRelease010(sql, 'postgres');
+    await sql.close();
+  });
+
+  test('a released migration is never edited: 0.1.0 files are byte-identical on main', () => {
+    for (const file of readdirSync(join(RELEASE_0_1_0, 'migrations'))) {
+      expect(readFileSync(join(SUPABASE_DIR, 'migrations', file), 'utf8'), file).toBe(readFileSync(join(RELEASE_0_1_0, 'migrations', file), 'utf8'));
+    }
+  });
+
+  test('an applied migration that changed on disk refuses to start, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    try {
+      cpSync(SUPABASE_DIR, dir, { recursive: true });
+      const sql = await openPglite();
+      await migrate(sql, `${dir}/`);
+      const file = readdirSync(join(dir, 'migrations')).sort()[2]!;
+      writeFileSync(join(dir, 'migrations', file), `${readFileSync(join(dir, 'migrations', file), 'utf8')}\n-- edited after release\n`);
+      const error = await migrate(sql, `${dir}/`).catch((e: unknown) => e);
+      expect(AppError.isInstance(error) && error.code).toBe('STORE_MIGRATION_MISMATCH');
+      expect((error as Error).message).toContain(file);
+      // The same file with Windows line ends is the same migration.
+      writeFileSync(join(dir, 'migrations', file), readFileSync(join(SUPABASE_DIR, 'migrations', file), 'utf8').replace(/\n/g, '\r\n'));
+      await expect(migrate(sql, `${dir}/`)).resolves.toMatchObject({ applied: [] });
+      await sql.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a database migrated by a newer release is refused, naming the unknown migrations', async () => {
+    const sql = await openPglite();
+    await migrate(sql);
+    await sql.query(`insert into app_migrations (name, checksum) values ('29990101000000_future.sql', 'x')`);
+    const error = await migrate(sql).catch((e: unknown) => e);
+    expect(AppError.isInstance(error) && error.code).toBe('STORE_MIGRATION_MISMATCH');
+    expect((error as Error).message).toContain('29990101000000_future.sql');
+    await sql.close();
+  });
+
+  test('every migration that adds or changes store functions bumps the schema version the code requires', () => {
+    const files = readdirSync(join(SUPABASE_DIR, 'migrations')).sort();
+    let version = 0;
+    let lastFunctionFile = '';
+    let lastBumpFile = '';
+    for (const file of files) {
+      const sql = readFileSync(join(SUPABASE_DIR, 'migrations', file), 'utf8');
+      const bump = /function app_schema_version\(\)[\s\S]*?'version',\s*(\d+)/.exec(sql);
+      if (bump) {
+        expect(Number(bump[1]), `${file} raises the version`).toBeGreaterThan(version);
+        version = Number(bump[1]);
+        lastBumpFile = file;
+      }
+      if (/create (or replace )?function (?!app_schema_version)/.test(sql)) lastFunctionFile = file;
+    }
+    expect(lastBumpFile >= lastFunctionFile, `${lastFunctionFile} adds functions without bumping app_schema_version`).toBe(true);
+    expect(REQUIRED_SCHEMA_VERSION).toBe(version);
+  });
+});
