@@ -10,12 +10,18 @@ import { goalActions } from './goals/slack-goal-actions.js';
 import { UniversalAgent } from './agents/universal-agent.js';
 import type { Config } from './config/load-config.js';
 import { runConsoleChat } from './console/console-chat.js';
+import { LangChainModelPort } from './model/langchain-port.js';
+import { Models } from './model/models.js';
+import type { ModelPort } from './model/port.js';
 import type { Logger } from './ops/logger.js';
-import { EmbeddingMatcher } from './orchestrator/embedding-matcher.js';
-import { ChatModelRouter } from './orchestrator/model-router.js';
+import { DirectAnswer } from './orchestrator/direct-answer.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
-import { Router } from './orchestrator/router.js';
 import { RunLog } from './runlog/run-log.js';
+import { EmbeddingMatcher } from './serving/embedding-matcher.js';
+import { ChatModelRouter } from './serving/model-router.js';
+import { Router } from './serving/router.js';
+import { ServingDecider } from './serving/serving.js';
+import { StoreWorkflowMatcher } from './workflows/workflow-matcher.js';
 import type { CommandDispatcher } from './commands/dispatcher.js';
 import { appHome } from './commands/app-home.js';
 import { createImproverCommands } from './commands/improver-commands.js';
@@ -30,9 +36,10 @@ export interface StartOptions {
   logger: Logger;
   /** Console mode streams (default: the process's). */
   console?: { input: Readable; output: Writable; status: Writable; interactive: boolean };
-  /** Test hooks: WebClient options (fast retries), an already-open store. */
+  /** Test hooks: WebClient options (fast retries), an already-open store, a model port double. */
   slackClientOptions?: Record<string, unknown>;
   store?: Store;
+  modelPort?: ModelPort;
 }
 
 export interface RunningApp {
@@ -57,6 +64,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const store = options.store ?? (await openStore(config.store));
   const runLog = new RunLog(store.runs, config.model.catalogue, logger);
   const endpoint = config.model.endpoint;
+  // Every model call of the app goes through this one metered port (see src/model).
+  const models = new Models(options.modelPort ?? (endpoint ? new LangChainModelPort(endpoint) : null));
   // Built-in tools, MCP servers (connecting in the background) and approvals, shared by every specialist.
   const tools = createToolLayer(config.tools, { store, logger });
   const pool = new AgentPool({
@@ -66,7 +75,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     idleTtlMs: config.agents.idleTtlMs,
     maxConcurrentRunsPerAgent: config.agents.maxConcurrentRunsPerAgent,
     factory: (agentConfig) => new UniversalAgent(agentConfig, {
-      endpoint,
+      models,
       defaultModel: config.model.defaultModel,
       maxRetries: config.model.maxRetries,
       logger,
@@ -74,47 +83,37 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     }),
   });
   pool.start();
-  const modelRouter = endpoint
-    ? new ChatModelRouter({ apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel })
-    : null;
-  const embeddings = endpoint && config.model.embeddingModel
-    ? new EmbeddingMatcher({ apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.embeddingModel })
-    : null;
+  const plannerModel = config.model.plannerModel;
   // Goals: planned by the planner model, run by specialists from the pool; this process's identity owns leases.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const spawnBudget = new SpawnBudget(config.agents.spawnPerMinute);
   const goalRunner = new GoalRunner({
     store, runLog, agents: pool, logger, owner, defaults: { ...config.goals },
-    ...(endpoint ? {
-      spawn: (description: string) => spawnSpecialist(description, {
-        store, plannerModel: { endpoint, model: config.model.plannerModel }, budget: spawnBudget, logger,
-        allowedTools: config.tools.spawnAllowlist,
+    ...(models.configured ? {
+      spawn: (description: string, meter) => spawnSpecialist(description, {
+        store, models, plannerModel, meter, budget: spawnBudget, logger, allowedTools: config.tools.spawnAllowlist,
       }),
     } : {}),
   });
   const goalPath = new GoalPath({
     runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds,
-    // Saved and induced workflows replay their task graph without a planning call.
-    workflows: {
-      match: async (workspaceId, text) => {
-        const found = await store.workflows.match(workspaceId, text);
-        return found ? { id: found.workflow.id, name: found.workflow.name, plan: found.workflow.graph } : null;
-      },
-      recordUse: (workflowId, runId, succeeded) => store.workflows.recordUse(workflowId, runId, succeeded),
-    },
-    planner: endpoint ? new ModelPlanner({
-      apiKey: endpoint.apiKey, ...(endpoint.baseUrl ? { baseUrl: endpoint.baseUrl } : {}), model: config.model.plannerModel,
-      maxRetries: config.model.maxRetries,
-    }) : null,
+    planner: models.configured ? new ModelPlanner({ models, model: plannerModel, maxRetries: config.model.maxRetries }) : null,
+  });
+  // The one place that decides what serves a request (workflow, goal, or which agent version on which model).
+  const serving = new ServingDecider({
+    router: new Router(store.agents, models.configured ? new ChatModelRouter({ models, model: plannerModel }) : null, {
+      embeddings: models.configured && config.model.embeddingModel ? new EmbeddingMatcher({ models, model: config.model.embeddingModel }) : null,
+    }),
+    agents: store.agents,
+    workflows: new StoreWorkflowMatcher(store.workflows),
+    canPlan: models.configured,
   });
   const orchestrator = new Orchestrator(
-    { runLog, router: new Router(store.agents, modelRouter, { embeddings }), agents: pool, logger, plans: goalPath },
     {
-      modelConfigured: endpoint !== null,
-      requestTimeoutMs: config.model.timeoutMs,
-      historyTokenBudget: config.agents.historyTokenBudget,
-      maxInputChars: config.agents.maxInputChars,
+      runLog, serving, logger, plans: goalPath,
+      direct: new DirectAnswer({ runLog, agents: pool }, { historyTokenBudget: config.agents.historyTokenBudget, maxInputChars: config.agents.maxInputChars }),
     },
+    { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars },
   );
 
   // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
@@ -156,7 +155,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     };
     ready = true;
     void runConsoleChat(orchestrator, store, {
-      ...io, modelConfigured: endpoint !== null, storeKind: store.kind, ...(commands ? { commands } : {}),
+      ...io, modelConfigured: models.configured, storeKind: store.kind, ...(commands ? { commands } : {}),
     })
       .catch((error: unknown) => logger.error({ err: error }, 'console chat failed'))
       .finally(() => { void stop(); });

@@ -1,5 +1,6 @@
 /**
- * Error codes the app branches on. Recovery decisions read `code`, `category` and `retryable`,
+ * Error codes the app branches on. This is also the closed set the run log's error_class column holds (runs and
+ * steps), so the analysts can key knowledge on it: never store free text there. Recovery decisions read `code`, `category` and `retryable`,
  * never message text (see STYLE.md: match on codes only).
  */
 export type ErrorCode =
@@ -27,6 +28,11 @@ export type ErrorCode =
   | 'TOOL_FAILED'
   | 'TOOL_TIMEOUT'
   | 'TOOL_DENIED'
+  | 'TOOL_INPUT_INVALID'
+  | 'TOOL_UNKNOWN'
+  | 'TOOL_REFUSED'
+  | 'TOOL_UNAVAILABLE'
+  | 'APPROVAL_TIMEOUT'
   | 'GOAL_FAILED'
   | 'CANCELLED'
   | 'SHUTTING_DOWN'
@@ -43,6 +49,8 @@ const CATEGORY: Record<ErrorCode, ErrorCategory> = {
   MODEL_REFUSED: 'THIRD_PARTY', SLACK_API_FAILED: 'THIRD_PARTY', SLACK_RATE_LIMITED: 'THIRD_PARTY',
   BUDGET_EXCEEDED: 'USER', SPAWN_LIMITED: 'SYSTEM', AGENT_BUSY: 'SYSTEM', AGENT_NOT_FOUND: 'SYSTEM',
   INPUT_INVALID: 'USER', TOOL_FAILED: 'THIRD_PARTY', TOOL_TIMEOUT: 'THIRD_PARTY', TOOL_DENIED: 'USER', GOAL_FAILED: 'SYSTEM',
+  TOOL_INPUT_INVALID: 'THIRD_PARTY', TOOL_UNKNOWN: 'THIRD_PARTY', TOOL_REFUSED: 'USER', TOOL_UNAVAILABLE: 'THIRD_PARTY',
+  APPROVAL_TIMEOUT: 'USER',
   CANCELLED: 'USER', SHUTTING_DOWN: 'SYSTEM', INTERNAL: 'SYSTEM',
 };
 

@@ -2,20 +2,25 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { AgentConfig, AgentStore } from '../store/agents.js';
+import { Capacity } from './capacity.js';
 import type { Agent } from './types.js';
 
 export type DisposeReason = 'evict' | 'expire' | 'stale' | 'shutdown';
 
 export interface AgentPoolOptions {
-  store: { agents: Pick<AgentStore, 'get' | 'currentVersions'> };
+  store: { agents: Pick<AgentStore, 'get' | 'currentVersions' | 'statuses'> };
   factory: (config: AgentConfig) => Agent;
   logger: Logger;
-  /** Live agents kept at most (AGENT_POOL_MAX); the least recently used one is disposed beyond it. */
+  /** Live agents (versions) kept at most (AGENT_POOL_MAX); the least recently used one is disposed beyond it. */
   poolMax: number;
   /** An agent unused for this long is disposed (AGENT_IDLE_TTL_HOURS). */
   idleTtlMs: number;
-  /** Leases held at once per agentId; more → AGENT_BUSY. */
+  /** Requests one agent serves at once, all its versions together (AGENT_MAX_CONCURRENT_RUNS); more wait in line. */
   maxConcurrentRunsPerAgent: number;
+  /** Requests that may wait for one agent (AGENT_QUEUE_MAX); one more is refused. */
+  maxQueuedPerAgent?: number;
+  /** How long a request waits for one agent before it is refused (AGENT_QUEUE_WAIT_SECONDS). */
+  queueWaitMs?: number;
   /** Monotonic-enough clock for idle TTLs; injectable for tests. */
   clock?: () => number;
   /** How often start() purges idle and outdated agents. */
@@ -33,18 +38,27 @@ export interface PoolStats {
   builds: number;
   evictions: number;
   disposals: number;
+  hits: number;
+  misses: number;
+  /** Requests waiting for an agent right now. */
+  waiting: number;
 }
 
+/** The pool's key: one live agent per version, so two versions of one agent serve side by side. */
+export const agentKey = (agentId: string, version: number): string => `${agentId}@${version}`;
+
 /**
- * Live specialists, built on demand from their current config and kept in an LRU with an idle TTL.
- * Every acquire checks the stored current version (one cheap query) so a config edit takes effect on the
- * next request without a restart. An agent dropped from the cache while leased is disposed only when its
- * last lease ends, so eviction never pulls an agent out from under a running request.
+ * Live specialists, one per (agentId, version), built on demand from that version's config and kept in an
+ * LRU with an idle TTL. acquire(agentId) serves the current version (one cheap query finds it, so a config
+ * edit takes effect on the next request); acquire(agentId, version) serves that version, so an experiment's
+ * candidate and the current version alternate without rebuilding either. Versions archived since they were
+ * built are disposed by the periodic purge. An agent dropped from the cache while leased is disposed only
+ * when its last lease ends, so eviction never pulls an agent out from under a running request.
  */
 export class AgentPool {
   private readonly cache: LRUCache<string, Agent>;
   private readonly building = new Map<string, Promise<Agent>>();
-  private readonly running = new Map<string, number>();
+  private readonly capacity = new Map<string, Capacity>();
   private readonly leases = new Map<Agent, number>();
   private readonly retiring = new Map<Agent, DisposeReason>();
   private readonly pendingDisposals = new Set<Promise<void>>();
@@ -52,7 +66,7 @@ export class AgentPool {
   private deleteReason: DisposeReason = 'stale';
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private counts = { builds: 0, evictions: 0, disposals: 0 };
+  private counts = { builds: 0, evictions: 0, disposals: 0, hits: 0, misses: 0 };
 
   constructor(private readonly opts: AgentPoolOptions) {
     const clock = opts.clock;
@@ -64,9 +78,9 @@ export class AgentPool {
       // which a fake clock in tests would not move. Pool traffic is far too low for this to cost anything.
       ttlResolution: 0,
       ...(clock ? { perf: { now: clock } } : {}),
-      dispose: (agent, agentId, reason) => {
+      dispose: (agent, _key, reason) => {
         const why: DisposeReason = reason === 'evict' ? 'evict' : reason === 'expire' ? 'expire' : this.deleteReason;
-        this.retire(agentId, agent, why);
+        this.retire(agent, why);
       },
     });
   }
@@ -76,7 +90,8 @@ export class AgentPool {
   }
 
   stats(): PoolStats {
-    return { live: this.cache.size, ...this.counts };
+    const waiting = [...this.capacity.values()].reduce((n, c) => n + c.waiting, 0);
+    return { live: this.cache.size, ...this.counts, waiting };
   }
 
   /** Starts the periodic purge (unref'd: it never keeps the process alive). */
@@ -94,24 +109,18 @@ export class AgentPool {
   }
 
   /**
-   * A live agent for the current config of `agentId`. Throws AGENT_BUSY beyond the concurrency budget,
-   * AGENT_NOT_FOUND when no current config exists, SHUTTING_DOWN after close().
+   * A live agent: the given version, or the current one. Waits in line when the agent is at its concurrency
+   * (onQueued says how many are ahead); throws AGENT_BUSY past the queue's bound or wait limit,
+   * AGENT_NOT_FOUND when no such config exists, SHUTTING_DOWN after close().
    */
-  async acquire(agentId: string): Promise<AgentLease> {
+  async acquire(agentId: string, version?: number, options: { onQueued?: (ahead: number) => void; signal?: AbortSignal } = {}): Promise<AgentLease> {
     if (this.closed) throw new AppError('SHUTTING_DOWN', 'the agent pool is closed');
-    const running = this.running.get(agentId) ?? 0;
-    if (running >= this.opts.maxConcurrentRunsPerAgent) {
-      throw new AppError('AGENT_BUSY',
-        `agent ${agentId} is already handling ${running} requests (limit ${this.opts.maxConcurrentRunsPerAgent}, AGENT_MAX_CONCURRENT_RUNS)`,
-        { details: { agentId, running } });
-    }
-    // Count the slot before any await, so concurrent acquires cannot all pass the check.
-    this.running.set(agentId, running + 1);
+    const endRun = await this.capacityOf(agentId).take(options);
     let agent: Agent;
     try {
-      agent = await this.resolve(agentId);
+      agent = await this.resolve(agentId, version ?? (await this.currentVersion(agentId)));
     } catch (error) {
-      this.endRun(agentId);
+      endRun();
       throw error;
     }
     this.leases.set(agent, (this.leases.get(agent) ?? 0) + 1);
@@ -121,7 +130,7 @@ export class AgentPool {
       release: () => {
         if (released) return;
         released = true;
-        this.endRun(agentId);
+        endRun();
         const left = (this.leases.get(agent) ?? 1) - 1;
         if (left > 0) {
           this.leases.set(agent, left);
@@ -135,20 +144,20 @@ export class AgentPool {
   }
 
   /**
-   * Disposes idle agents past their TTL, then those whose config changed since they were built
-   * (one query for all live agents). Returns how many were dropped.
+   * Disposes idle agents past their TTL, then versions that were archived since they were built (one query for
+   * all live agents); current and candidate versions stay. Returns how many were dropped.
    */
   async purgeStale(): Promise<number> {
     const before = this.cache.size;
     this.cache.purgeStale();
     let dropped = before - this.cache.size;
-    const ids = [...this.cache.keys()];
-    if (ids.length === 0) return dropped;
-    const current = await this.opts.store.agents.currentVersions(ids);
-    for (const id of ids) {
-      const agent = this.cache.peek(id);
-      if (agent && current[id] !== agent.config.version) {
-        this.deleteWith('stale', id);
+    const keys = [...this.cache.keys()];
+    if (keys.length === 0) return dropped;
+    const statuses = await this.opts.store.agents.statuses(keys);
+    for (const key of keys) {
+      const status = statuses[key];
+      if (status !== 'current' && status !== 'candidate') {
+        this.deleteWith('stale', key);
         dropped++;
       }
     }
@@ -165,56 +174,67 @@ export class AgentPool {
     await Promise.allSettled([...this.pendingDisposals]);
   }
 
-  private async resolve(agentId: string): Promise<Agent> {
-    const live = this.cache.get(agentId);
-    if (live) {
-      const current = (await this.opts.store.agents.currentVersions([agentId]))[agentId];
-      // Still cached after the await? (Else it may already be disposed: fall through and rebuild.)
-      if (current === live.config.version && this.cache.peek(agentId) === live) return live;
-      // Edited (or archived) since it was built: drop it now, the build below reads the new config.
-      if (this.cache.peek(agentId) === live) this.deleteWith('stale', agentId);
+  private capacityOf(agentId: string): Capacity {
+    let capacity = this.capacity.get(agentId);
+    if (!capacity) {
+      capacity = new Capacity({
+        concurrency: this.opts.maxConcurrentRunsPerAgent, maxQueued: this.opts.maxQueuedPerAgent ?? 500,
+        maxWaitMs: this.opts.queueWaitMs ?? 60_000, label: `agent ${agentId}`,
+      });
+      this.capacity.set(agentId, capacity);
     }
-    // One build per agentId at a time: concurrent first requests share it.
-    let pending = this.building.get(agentId);
+    return capacity;
+  }
+
+  private async currentVersion(agentId: string): Promise<number> {
+    const version = (await this.opts.store.agents.currentVersions([agentId]))[agentId];
+    if (version === undefined) throw new AppError('AGENT_NOT_FOUND', `no current config for agent ${agentId}`, { details: { agentId } });
+    return version;
+  }
+
+  private async resolve(agentId: string, version: number): Promise<Agent> {
+    const key = agentKey(agentId, version);
+    const live = this.cache.get(key);
+    if (live) {
+      this.counts.hits++;
+      return live;
+    }
+    this.counts.misses++;
+    // One build per version at a time: concurrent first requests share it.
+    let pending = this.building.get(key);
     if (!pending) {
-      pending = this.build(agentId).finally(() => this.building.delete(agentId));
-      this.building.set(agentId, pending);
+      pending = this.build(agentId, version).finally(() => this.building.delete(key));
+      this.building.set(key, pending);
     }
     return pending;
   }
 
-  private async build(agentId: string): Promise<Agent> {
-    const config = await this.opts.store.agents.get(agentId);
-    if (!config) throw new AppError('AGENT_NOT_FOUND', `no current config for agent ${agentId}`, { details: { agentId } });
-    const existing = this.cache.peek(agentId);
-    if (existing && existing.config.version === config.version) return existing;
+  private async build(agentId: string, version: number): Promise<Agent> {
+    const config = await this.opts.store.agents.get(agentId, version);
+    if (!config) throw new AppError('AGENT_NOT_FOUND', `no config for agent ${agentId} version ${version}`, { details: { agentId, version } });
+    const key = agentKey(agentId, version);
+    const existing = this.cache.peek(key);
+    if (existing) return existing;
     const agent = this.opts.factory(config);
     this.counts.builds++;
-    if (existing) this.deleteWith('stale', agentId);
-    this.cache.set(agentId, agent);
-    this.opts.logger.debug({ agentId, version: config.version }, 'agent built');
+    this.cache.set(key, agent);
+    this.opts.logger.debug({ agentId, version }, 'agent built');
     return agent;
   }
 
-  private deleteWith(reason: DisposeReason, agentId: string): void {
+  private deleteWith(reason: DisposeReason, key: string): void {
     this.deleteReason = reason;
     try {
-      this.cache.delete(agentId);
+      this.cache.delete(key);
     } finally {
       this.deleteReason = 'stale';
     }
   }
 
-  private endRun(agentId: string): void {
-    const left = (this.running.get(agentId) ?? 1) - 1;
-    if (left > 0) this.running.set(agentId, left);
-    else this.running.delete(agentId);
-  }
-
   /** Called when the cache drops an agent; disposal waits for its last lease. */
-  private retire(agentId: string, agent: Agent, reason: DisposeReason): void {
+  private retire(agent: Agent, reason: DisposeReason): void {
     if (reason === 'evict') this.counts.evictions++;
-    this.opts.logger.info({ agentId, version: agent.config.version, reason }, 'agent retired from the pool');
+    this.opts.logger.info({ agentId: agent.config.agentId, version: agent.config.version, reason }, 'agent retired from the pool');
     if ((this.leases.get(agent) ?? 0) > 0 && reason !== 'shutdown') this.retiring.set(agent, reason);
     else this.disposeNow(agent, reason);
   }

@@ -1,12 +1,11 @@
-import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import type { Models } from '../model/models.js';
+import type { RunMeter } from '../model/run-meter.js';
 import type { Logger } from '../ops/logger.js';
 import type { AgentConfig, AgentStore } from '../store/agents.js';
 import { withRetries } from './retry.js';
-import { isReasoningModel, textOf, type ModelEndpoint } from './universal-agent.js';
 
 const WINDOW_MS = 60_000;
 /** Same rule as agent_save in the database. */
@@ -34,12 +33,16 @@ export class SpawnBudget {
   }
 }
 
-/** A planner built from the endpoint, or any LangChain chat model (tests, other providers). */
-export type PlannerSource = BaseChatModel | { endpoint: ModelEndpoint; model: string };
-
 export interface SpawnDeps {
   store: { agents: Pick<AgentStore, 'get' | 'save' | 'addLineage'> };
-  plannerModel: PlannerSource;
+  /** The metered model port and the planner model that drafts the config. */
+  models: Models;
+  plannerModel: string;
+  /** The run the drafting calls are charged to (a goal's run, an analyst's run). */
+  meter: RunMeter;
+  /** Saved as 'current' (a goal needs it now) or 'candidate' (an analyst proposes it; an experiment decides). */
+  status?: 'current' | 'candidate';
+  origin?: 'spawned' | 'analyst';
   budget: SpawnBudget;
   logger: Logger;
   /** The agent the new one inherits from in the lineage; default 'general'. */
@@ -108,11 +111,12 @@ export async function spawnSpecialist(description: string, deps: SpawnDeps): Pro
   deps.budget.take();
 
   const allowed = deps.allowedTools ?? [];
-  const planner = toChatModel(deps.plannerModel).withStructuredOutput(DraftWire, { name: 'specialist_draft', includeRaw: true });
   const deadline = deps.deadline ?? Date.now() + 60_000;
   const ask = async (messages: BaseMessage[]): Promise<Checked> => {
     try {
-      return check(await withRetries((signal) => planner.invoke(messages, { signal }), { deadline, maxRetries: deps.maxRetries ?? 2 }));
+      return check(await withRetries((signal) => deps.models.structured({
+        model: deps.plannerModel, temperature: 0.2, messages, schema: DraftWire, name: 'specialist_draft', signal,
+      }, { meter: deps.meter, kind: 'plan', name: 'spawn' }), { deadline, maxRetries: deps.maxRetries ?? 2 }));
     } catch (error) {
       // In json_schema mode the OpenAI SDK parses the JSON inside the model call, so bad JSON surfaces
       // here (MODEL_BAD_OUTPUT, raw text lost) rather than as includeRaw's `parsed: null`.
@@ -154,9 +158,9 @@ export async function spawnSpecialist(description: string, deps: SpawnDeps): Pro
     systemPrompt: draft.systemPrompt,
     temperature: draft.temperature,
     tools: [...new Set(granted)],
-    origin: 'spawned',
+    origin: deps.origin ?? 'spawned',
     notes,
-  });
+  }, deps.status ?? 'current');
   const parentId = deps.parentAgentId ?? 'general';
   await deps.store.agents.addLineage({
     childKind: 'agent', childId: agentId, relation: 'inherits', parentKind: 'agent', parentId, reason: need.slice(0, 1000),
@@ -167,9 +171,9 @@ export async function spawnSpecialist(description: string, deps: SpawnDeps): Pro
 
 type Checked = { ok: true; draft: Draft } | { ok: false; problems: string; rawText: string };
 
-function check(reply: { raw: BaseMessage; parsed: unknown }): Checked {
-  const rawText = rawTextOf(reply.raw);
-  // `parsed` is null when LangChain's parser failed (bad JSON or a schema mismatch); re-parse for the reason.
+function check(reply: { rawText: string; parsed: unknown }): Checked {
+  const rawText = reply.rawText;
+  // `parsed` is null when the reply did not match the wire schema; re-parse the raw text for the reason.
   let candidate: unknown = reply.parsed;
   if (candidate === null || candidate === undefined) {
     try {
@@ -185,14 +189,6 @@ function check(reply: { raw: BaseMessage; parsed: unknown }): Checked {
   if (result.success) return { ok: true, draft: result.data };
   const problems = result.error.issues.map((i) => `- ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
   return { ok: false, problems, rawText };
-}
-
-/** Content of a json_schema reply, or the arguments of a forced function call. */
-function rawTextOf(message: BaseMessage): string {
-  const calls = (message as { tool_calls?: Array<{ args?: unknown }> }).tool_calls;
-  const call = calls?.[0];
-  if (call?.args !== undefined) return JSON.stringify(call.args);
-  return textOf(message.content);
 }
 
 /** Lenient on form ("SQL Tuning" → "sql-tuning"): not worth a repair round trip. */
@@ -216,13 +212,3 @@ async function uniqueAgentId(slug: string, agents: Pick<AgentStore, 'get'>): Pro
   throw new AppError('INTERNAL', `no free agent id near ${slug}`);
 }
 
-function toChatModel(source: PlannerSource): BaseChatModel {
-  if ('invoke' in source) return source;
-  return new ChatOpenAI({
-    model: source.model,
-    apiKey: source.endpoint.apiKey,
-    ...(isReasoningModel(source.model) ? {} : { temperature: 0.2 }),
-    maxRetries: 0, // withRetries owns retrying (see universal-agent.ts)
-    configuration: source.endpoint.baseUrl ? { baseURL: source.endpoint.baseUrl } : {},
-  });
-}

@@ -1,22 +1,22 @@
+import type { RunMeter } from '../model/run-meter.js';
 import type { AgentConfig } from '../store/agents.js';
-import type { HistoryMessage } from '../orchestrator/surface.js';
+import type { ModelRound } from '../tools/tool-loop.js';
 import type { ToolContext } from '../tools/types.js';
 
 export type { ToolContext } from '../tools/types.js';
+export type { ModelRound } from '../tools/tool-loop.js';
 
-/** One model call of an answer (retries included): the run log records one model step per round. */
-export interface ModelRound {
-  model: string;
-  tokensIn: number;
-  tokensOut: number;
-  latencyMs: number;
-  modelCalls: number;
-  finishReason?: string;
+/** One earlier message of the conversation. */
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  text: string;
+  userId?: string;
 }
 
 /**
  * What one specialist produces for one request. Its model, tokens, latency and modelCalls (retries included;
- * 1 on the fast path) are the totals over its rounds.
+ * 1 on the fast path) are the totals over its rounds. Each round is also a run step already (the model port
+ * meters every call).
  */
 export interface AgentResult extends ModelRound {
   text: string;
@@ -32,6 +32,14 @@ export interface AgentRunInput {
   /** The user's request (already size-guarded). */
   text: string;
   history?: HistoryMessage[];
+  /** The run this work is charged to: every model call becomes one of its steps. */
+  meter: RunMeter;
+  /** Serve on this model instead of the config's (a budget downgrade, a recovery's fallback model). */
+  model?: string;
+  /** Recorded on the steps (e.g. the goal task the call is for); kind 'synthesis' for a goal's combining call. */
+  stepName?: string;
+  stepKind?: 'model' | 'synthesis';
+  stepDetail?: Record<string, unknown>;
   /** Called with each streamed piece of the answer; absent → no streaming. */
   onToken?: (token: string) => void;
   /**

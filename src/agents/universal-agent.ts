@@ -1,23 +1,17 @@
-import { AIMessage, HumanMessage, SystemMessage, type AIMessageChunk, type BaseMessage, type MessageContent } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { AppError } from '../errors.js';
+import type { Models } from '../model/models.js';
 import type { Logger } from '../ops/logger.js';
 import type { AgentConfig } from '../store/agents.js';
 import type { ExecutorOptions } from '../tools/executor.js';
 import type { ResolvedTools, ToolRegistry } from '../tools/registry.js';
-import { runToolLoop, type BoundModel, type RoundResult } from '../tools/tool-loop.js';
+import { runToolLoop, type RoundResult, type ToolOffer } from '../tools/tool-loop.js';
 import { withRetries } from './retry.js';
 import type { Agent, AgentResult, AgentRunInput } from './types.js';
 
-/** Where the OpenAI-compatible API lives (Config.model.endpoint). */
-export interface ModelEndpoint {
-  apiKey: string;
-  baseUrl?: string;
-}
-
 export interface UniversalAgentDeps {
-  /** Null: no model configured; the agent can still be built, but run() throws MODEL_NOT_CONFIGURED. */
-  endpoint: ModelEndpoint | null;
+  /** The metered model port; an unconfigured one makes run() throw MODEL_NOT_CONFIGURED. */
+  models: Models;
   defaultModel: string;
   /** Retries after the first model call (Config.model.maxRetries). */
   maxRetries: number;
@@ -47,32 +41,20 @@ export const TOOL_RULES = [
   '- If a tool fails, use what you have and say what is missing.',
 ].join('\n');
 
-/** Reasoning models reject a non-default temperature (HTTP 400); same test as @langchain/openai's isReasoningModel. */
-export const isReasoningModel = (model: string): boolean => /^o\d/.test(model) || (model.startsWith('gpt-5') && !model.startsWith('gpt-5-chat'));
-
 /**
- * One specialist: an AgentConfig version turned into ChatOpenAI calls with our own retry policy.
- * LangChain's retries are off (maxRetries: 0) because they ignore our deadline and would retry inside
- * each of our attempts; withRetries owns retrying, deadlines and cancellation. With no tools (or a first
- * reply that calls none) an answer is one model call; with tools it is the loop in tools/tool-loop.ts.
+ * One specialist: an AgentConfig version turned into model calls through the metered port, with our own
+ * retry policy (withRetries owns retrying, deadlines and cancellation; each attempt is one metered call).
+ * With no tools (or a first reply that calls none) an answer is one model call; with tools it is the loop
+ * in tools/tool-loop.ts. The agent itself holds nothing but its config: two versions of one agent can serve
+ * side by side, and building one costs no connection.
  */
 export class UniversalAgent implements Agent {
   readonly model: string;
-  private readonly chat: ChatOpenAI | null;
   private disposed = false;
   private readonly warned = new Set<string>();
 
   constructor(readonly config: AgentConfig, private readonly deps: UniversalAgentDeps) {
     this.model = config.model ?? deps.defaultModel;
-    this.chat = deps.endpoint === null ? null : new ChatOpenAI({
-      model: this.model,
-      apiKey: deps.endpoint.apiKey,
-      ...(isReasoningModel(this.model) ? {} : { temperature: config.temperature }),
-      ...(config.maxTokens !== null ? { maxTokens: config.maxTokens } : {}),
-      maxRetries: 0,
-      streamUsage: true,
-      configuration: deps.endpoint.baseUrl ? { baseURL: deps.endpoint.baseUrl } : {},
-    });
     if (config.tools.length > 0 && !deps.tools) {
       deps.logger.debug({ agentId: config.agentId, version: config.version, tools: config.tools },
         'agent config lists tools, but no tool registry is configured: they are not bound');
@@ -87,8 +69,7 @@ export class UniversalAgent implements Agent {
     if (this.disposed) {
       throw new AppError('INTERNAL', `agent ${this.config.agentId} v${this.config.version} was disposed and cannot run`);
     }
-    const chat = this.chat;
-    if (!chat) throw new AppError('MODEL_NOT_CONFIGURED', 'no model endpoint configured (OPENAI_API_KEY / OPENAI_BASE_URL)');
+    if (!this.deps.models.configured) throw new AppError('MODEL_NOT_CONFIGURED', 'no model endpoint configured (OPENAI_API_KEY / OPENAI_BASE_URL)');
     const tooling = this.deps.tools;
     // Resolved per run: MCP servers come and go; nothing that happens during the run can change the set.
     const resolved = tooling && tooling.maxRounds > 0 && this.config.tools.length > 0 ? tooling.registry.resolve(this.config.tools) : null;
@@ -100,13 +81,13 @@ export class UniversalAgent implements Agent {
       .map((server) => `_The \`${server}\` tools are unavailable right now, so I answered without them._`);
 
     if (!tooling || !resolved || resolved.tools.length === 0) {
-      const round = await this.callRound(chat, messages, input, input.deadline, shown);
+      const round = await this.callRound(messages, null, input, input.deadline, shown);
       return { ...summary([round], started, shown.text), ...(outages.length ? { notices: outages } : {}) };
     }
     const loop = await runToolLoop({
-      chat, tools: resolved.tools, messages, maxRounds: tooling.maxRounds, deadline: input.deadline, executor: tooling.executor,
+      tools: resolved.tools, messages, maxRounds: tooling.maxRounds, deadline: input.deadline, executor: tooling.executor,
       ...(input.tools ? { context: input.tools } : {}),
-      callModel: (model, roundMessages, deadline) => this.callRound(model, roundMessages, input, deadline, shown),
+      callModel: (roundMessages, offer, deadline) => this.callRound(roundMessages, offer, input, deadline, shown),
     });
     const notices = [...outages, ...loop.notices];
     let text = shown.text;
@@ -124,45 +105,48 @@ export class UniversalAgent implements Agent {
   }
 
   async dispose(): Promise<void> {
-    // ChatOpenAI holds no sockets of its own (fetch keep-alive is global); disposal is a mark that stops new runs.
+    // The agent holds no sockets of its own (the model port's clients are shared); disposal stops new runs.
     this.disposed = true;
   }
 
   /**
-   * One model call with retries, streaming through input.onToken. `shown` is the answer text so far across
+   * One model round with retries, streaming through input.onToken. `shown` is the answer text so far across
    * rounds: a new round's text follows it after a blank line, and after a reset (a retry that takes back
    * what was streamed) the earlier rounds' text is streamed again before the retry's.
    */
-  private async callRound(model: ChatOpenAI | BoundModel, messages: BaseMessage[], input: AgentRunInput, deadline: number, shown: { text: string }): Promise<RoundResult> {
+  private async callRound(messages: BaseMessage[], offer: ToolOffer | null, input: AgentRunInput, deadline: number, shown: { text: string }): Promise<RoundResult> {
     const started = Date.now();
     const onToken = input.onToken;
+    const model = input.model ?? this.model;
     let attempts = 0;
     // True while the latest attempt has shown tokens to the user that a retry would repeat.
     let streamed = false;
 
-    const message = await withRetries(async (signal, attemptNo): Promise<AIMessageChunk> => {
+    const response = await withRetries(async (signal, attemptNo) => {
       attempts = attemptNo;
       if (streamed) {
         input.onReset?.();
         streamed = false;
         if (shown.text && onToken) onToken(shown.text);
       }
-      if (!onToken) return model.invoke(messages, { signal });
-      let acc: AIMessageChunk | undefined;
       let lead = shown.text ? '\n\n' : '';
-      for await (const chunk of await model.stream(messages, { signal })) {
-        // Once this attempt is aborted (deadline, cancel) a late chunk must not leak into the next attempt's text.
-        if (signal.aborted) break;
-        acc = acc ? acc.concat(chunk) : chunk;
-        const text = textOf(chunk.content);
-        if (text) {
-          streamed = true;
-          onToken(lead + text);
-          lead = '';
-        }
-      }
-      if (!acc) throw new AppError('MODEL_SERVER_ERROR', 'the model stream ended without any data', { retryable: true });
-      return acc;
+      return this.deps.models.chat({
+        model, messages, signal,
+        temperature: this.config.temperature,
+        ...(this.config.maxTokens !== null ? { maxTokens: this.config.maxTokens } : {}),
+        ...(offer ? { tools: offer.tools, toolChoice: offer.toolChoice } : {}),
+        ...(onToken ? {
+          onToken: (text: string) => {
+            streamed = true;
+            onToken(lead + text);
+            lead = '';
+          },
+        } : {}),
+      }, {
+        meter: input.meter, kind: input.stepKind ?? 'model', agentId: this.config.agentId, agentVersion: this.config.version,
+        ...(input.stepName ? { name: input.stepName } : {}),
+        detail: { attempt: attemptNo, ...(offer ? { round: offer.round } : {}), ...input.stepDetail },
+      });
     }, {
       deadline,
       maxRetries: this.deps.maxRetries,
@@ -174,19 +158,10 @@ export class UniversalAgent implements Agent {
       ...(this.deps.baseDelayMs !== undefined ? { baseDelayMs: this.deps.baseDelayMs } : {}),
     });
 
-    const text = textOf(message.content);
-    if (text) shown.text = shown.text ? `${shown.text}\n\n${text}` : text;
-    const usage = message.usage_metadata;
-    const meta = message.response_metadata as { model_name?: unknown; finish_reason?: unknown } | undefined;
+    if (response.text) shown.text = shown.text ? `${shown.text}\n\n${response.text}` : response.text;
     return {
-      message, text,
-      // The served model (may be a dated snapshot, which the price catalogue resolves) over the requested one.
-      model: typeof meta?.model_name === 'string' && meta.model_name !== '' ? meta.model_name : this.model,
-      tokensIn: usage?.input_tokens ?? 0,
-      tokensOut: usage?.output_tokens ?? 0,
-      latencyMs: Date.now() - started,
-      modelCalls: attempts,
-      ...(typeof meta?.finish_reason === 'string' ? { finishReason: meta.finish_reason } : {}),
+      message: response.message, text: response.text, model: response.model, tokensIn: response.tokensIn, tokensOut: response.tokensOut,
+      latencyMs: Date.now() - started, modelCalls: attempts, ...(response.finishReason ? { finishReason: response.finishReason } : {}),
     };
   }
 
@@ -224,12 +199,6 @@ function summary(rounds: RoundResult[], started: number, text: string): AgentRes
     modelCalls: rounds.reduce((n, r) => n + r.modelCalls, 0),
     ...(last.finishReason ? { finishReason: last.finishReason } : {}),
   };
-}
-
-/** The text of a message's content, whether a plain string or a list of content blocks. */
-export function textOf(content: MessageContent): string {
-  if (typeof content === 'string') return content;
-  return content.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
 }
 
 /** A pool factory building UniversalAgents with shared deps. */

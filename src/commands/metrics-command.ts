@@ -1,5 +1,5 @@
 import { renderMetricsChart } from '../metrics/chart.js';
-import { PERIODS, type Period } from '../metrics/metrics-store.js';
+import { PERIODS, type Period } from '../store/metrics.js';
 import { renderReport } from '../metrics/render-report.js';
 import type { Store } from '../store/store.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';

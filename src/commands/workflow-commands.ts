@@ -1,7 +1,7 @@
 import { singleTaskPlan } from '../goals/plan.js';
 import { pct, plural, quote, rating } from '../metrics/format.js';
 import type { Store } from '../store/store.js';
-import { successRate, WORKFLOW_NAME, type Workflow } from '../workflows/workflow-store.js';
+import { successRate, WORKFLOW_NAME, type Workflow } from '../store/workflows.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';
 import { reply, usage } from './usage.js';
 

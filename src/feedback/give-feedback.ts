@@ -1,7 +1,7 @@
 import type { Run } from '../store/runs.js';
 import { quote } from '../metrics/format.js';
 import { CATEGORY_LABELS, classifyFeedback } from './classify.js';
-import type { FeedbackSource, FeedbackStore, Proposal } from './feedback-store.js';
+import type { FeedbackSource, FeedbackStore, Proposal } from '../store/feedback.js';
 
 export interface FeedbackInput {
   workspaceId: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Plan as StoredPlan, PlanTask as StoredPlanTask } from '../store/task-graph.js';
 
 /**
  * A goal's task graph. Produced by the planner model (structured output), stored on the goal, saved as a
@@ -19,8 +20,13 @@ export const planSchema = z.object({
   tasks: z.array(taskSchema),
 });
 
-export type PlanTask = z.infer<typeof taskSchema>;
-export type Plan = z.infer<typeof planSchema>;
+export type PlanTask = StoredPlanTask;
+export type Plan = StoredPlan;
+
+// The schema and the stored shape must agree: this fails to compile if either drifts.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesStore: Same<z.infer<typeof planSchema>, StoredPlan> = true;
+void schemaMatchesStore;
 
 /** A one-task plan: how a direct answer is saved as a workflow. */
 export function singleTaskPlan(request: string, specialty: string): Plan {

@@ -1,6 +1,6 @@
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
-import type { DayMetrics } from './metrics-store.js';
+import type { DayMetrics } from '../store/metrics.js';
 
 // Chart.js runs headless here: its BasicPlatform draws on any 2D context, and @napi-rs/canvas provides one
 // (prebuilt, no system cairo). DejaVu Sans ships with most Linux images; the canvas falls back otherwise.

@@ -1,6 +1,6 @@
 import { CATEGORY_LABELS, type FeedbackCategory } from '../feedback/classify.js';
 import { effect, ms, pct, plural, rating, usd } from './format.js';
-import { PERIODS, type MetricsReport } from './metrics-store.js';
+import { PERIODS, type MetricsReport } from '../store/metrics.js';
 import { mrkdwnSection } from '../slack/blocks.js';
 
 export interface RenderedReport {

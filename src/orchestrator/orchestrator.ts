@@ -1,72 +1,67 @@
-import type { Logger } from '../ops/logger.js';
-import { withRun } from '../ops/run-context.js';
-import type { Agent } from '../agents/types.js';
 import { classifyModelError, userMessageFor } from '../agents/model-errors.js';
 import { AppError, asAppError } from '../errors.js';
+import type { Logger } from '../ops/logger.js';
+import { withRun } from '../ops/run-context.js';
 import type { RunLog } from '../runlog/run-log.js';
 import { sanitizeAnswer } from '../safety/output-safety.js';
-import { SafeStreamBuffer } from '../safety/safe-stream.js';
-import { guardInput, trimHistory } from './history.js';
-import type { Router } from './router.js';
+import { servingRecord, type ServingDecider, type ServingDecision, type ServingRequest } from '../serving/serving.js';
+import { unitKeyOf, type HandleOutcome, type RequestContext } from './context.js';
+import type { AnswerAdjustments, DirectAnswer, DirectResult } from './direct-answer.js';
+import { guardInput } from './history.js';
 import type { AnswerStream, IncomingMessage, Surface } from './surface.js';
 
-export interface AgentSource {
-  acquire(agentId: string): Promise<{ agent: Agent; release(): void }>;
-}
+export type { HandleOutcome, RequestContext } from './context.js';
+export type { AgentSource } from './direct-answer.js';
 
-/** What a route other than "one specialist" gets to answer a message with. */
-export interface PathContext {
-  runId: string;
-  message: IncomingMessage;
-  /** The guarded request text. */
-  text: string;
-  inputCut: boolean;
-  surface: Surface;
-  logger: Logger;
-  started: number;
-  deadline: number;
-  /** The output safety rules for this conversation. */
-  sanitize(text: string): string;
-}
-
-/**
- * Saved/induced workflows and goals: answers the message with a task graph, or returns null to let one
- * specialist answer it (the fast path).
- */
+/** Saved/induced workflows and goals: answers with a task graph, or null when the goal cannot be planned. */
 export interface PlanPath {
-  tryAnswer(context: PathContext): Promise<HandleOutcome | null>;
+  answer(ctx: RequestContext, decision: ServingDecision): Promise<HandleOutcome | null>;
+}
+
+/** A known recovery for a failure, tried once before the user is told (the error knowledge base). */
+export interface FailureRecovery {
+  planFor(ctx: RequestContext, decision: ServingDecision, error: AppError): Promise<RecoveryPlan | null>;
+  /** Whether the retry worked, so the knowledge base keeps each strategy's success rate. */
+  settle(plan: RecoveryPlan, succeeded: boolean, ctx: RequestContext): Promise<void>;
+}
+
+export interface RecoveryPlan {
+  strategy: string;
+  signature: string;
+  adjust: AnswerAdjustments;
+  /** Shown while the retry runs, e.g. "That was too long for the model; trying again with less context…". */
+  status: string;
+}
+
+export interface OrchestratorDeps {
+  runLog: RunLog;
+  serving: ServingDecider;
+  direct: DirectAnswer;
+  logger: Logger;
+  plans?: PlanPath;
+  recovery?: FailureRecovery;
 }
 
 export interface OrchestratorOptions {
   /** False when no model endpoint is configured: requests get an explanation instead of an answer. */
   modelConfigured: boolean;
   requestTimeoutMs: number;
-  historyTokenBudget: number;
   maxInputChars: number;
   botUserId?: string;
   now?: () => number;
 }
 
-export type HandleOutcome =
-  | { kind: 'answered'; runId: string; delivered: boolean; text: string }
-  | { kind: 'duplicate'; runId: string }
-  | { kind: 'refused'; runId?: string; reason: string }
-  | { kind: 'failed'; runId?: string; errorCode: string };
-
 /**
- * Handles one message end to end: exactly-once claim in the run log, input guard, routing, one specialist
- * (one model call on the fast path), safe streaming to the surface, and the run record — on success and on
- * every failure. Surface-neutral: Slack and the console share every line of it.
+ * Handles one message end to end: exactly-once claim in the run log, input guard, the serving decision
+ * (recorded on the run), then a task graph or one specialist, and the run record — on success and on every
+ * failure. Surface-neutral: Slack and the console share every line of it.
  */
 export class Orchestrator {
   private readonly inFlight = new Map<string, Promise<HandleOutcome>>();
   private accepting = true;
   private readonly now: () => number;
 
-  constructor(
-    private readonly deps: { runLog: RunLog; router: Router; agents: AgentSource; logger: Logger; plans?: PlanPath },
-    private readonly options: OrchestratorOptions,
-  ) {
+  constructor(private readonly deps: OrchestratorDeps, private readonly options: OrchestratorOptions) {
     this.now = options.now ?? Date.now;
   }
 
@@ -83,15 +78,10 @@ export class Orchestrator {
     let claim: Awaited<ReturnType<RunLog['start']>>;
     try {
       claim = await this.deps.runLog.start({
-      workspaceId: message.workspaceId,
-      surface: message.surface,
-      ...(message.eventId ? { eventId: message.eventId } : {}),
-      ...(message.channelId ? { channelId: message.channelId } : {}),
-      ...(message.messageTs ? { messageTs: message.messageTs } : {}),
-      ...(message.threadTs ? { threadTs: message.threadTs } : {}),
-      userId: message.userId,
-      requestText: message.text.slice(0, 4000),
-      leaseSeconds: Math.ceil(this.options.requestTimeoutMs / 1000) + 60,
+        workspaceId: message.workspaceId, surface: message.surface, userId: message.userId, requestText: message.text.slice(0, 4000),
+        ...(message.eventId ? { eventId: message.eventId } : {}), ...(message.channelId ? { channelId: message.channelId } : {}),
+        ...(message.messageTs ? { messageTs: message.messageTs } : {}), ...(message.threadTs ? { threadTs: message.threadTs } : {}),
+        leaseSeconds: Math.ceil(this.options.requestTimeoutMs / 1000) + 60,
       });
     } catch (raw) {
       // Without the run log there is no exactly-once guarantee and no record: say so rather than go silent.
@@ -136,139 +126,101 @@ export class Orchestrator {
     if (!this.options.modelConfigured) {
       const error = new AppError('MODEL_NOT_CONFIGURED', 'no model endpoint configured');
       await surface.notify(userMessageFor(error));
-      await this.deps.runLog.finish(runId, { status: 'failed', errorClass: error.code, errorMessage: error.message });
-      return { kind: 'failed', runId, errorCode: error.code };
+      await this.deps.runLog.finish(runId, { status: 'refused', errorClass: error.code, errorMessage: error.message });
+      return { kind: 'refused', runId, reason: error.code };
     }
-
-    const deadline = started + this.options.requestTimeoutMs;
-    let answer: AnswerStream | undefined;
-    // Surface calls of the answer run one after another on this chain, so appends arrive in order.
-    let chain: Promise<void> = Promise.resolve();
-    let agentId: string | undefined;
-    let route: { route: string; reason: string } | undefined;
+    let ctx: RequestContext | undefined;
+    let decision: ServingDecision | undefined;
     try {
-      await surface.setStatus('Thinking…');
-      const conversation = message.loadContext
-        ? await message.loadContext()
-        : { history: message.history ?? [], participants: message.participants ?? [message.userId] };
-      const safety = {
-        inputText: [input.text, ...conversation.history.map((h) => h.text)].join('\n'),
-        participants: conversation.participants,
-        ...(this.options.botUserId ? { botUserId: this.options.botUserId } : {}),
-      };
-      const sanitize = (text: string) => sanitizeAnswer(text, safety).text;
-
-      // A saved or induced workflow, or a goal, is answered by a task graph; everything else by one specialist.
-      const planned = await this.deps.plans?.tryAnswer({
-        runId, message: { ...message, history: conversation.history, participants: conversation.participants },
-        text: input.text, inputCut: input.cut, surface, logger, started, deadline, sanitize,
-      });
-      if (planned) return planned;
-
-      const decision = await this.deps.router.route(input.text, deadline);
-      agentId = decision.agentId;
-      route = { route: decision.route, reason: decision.reason };
-      if (decision.routerUsage) {
-        await this.deps.runLog.modelStep(runId, { kind: 'router', status: 'ok', ...decision.routerUsage });
+      ctx = await this.openContext(runId, message, input, surface, logger, started);
+      decision = await this.decide(ctx, 'any');
+      if (decision.kind !== 'direct') {
+        const planned = await this.deps.plans?.answer(ctx, decision);
+        if (planned) return planned;
+        decision = await this.decide(ctx, 'direct');
       }
-      logger.info({ agentId, route: decision.route, reason: decision.reason }, 'routed');
-
-      const lease = await this.deps.agents.acquire(decision.agentId);
-      try {
-        const { agent } = lease;
-        const history = trimHistory(conversation.history, this.options.historyTokenBudget);
-        let buffer = new SafeStreamBuffer(sanitize);
-        answer = await surface.startAnswer();
-        const result = await agent.run({
-          text: input.text,
-          history: history.messages,
-          deadline,
-          onToken: (token) => {
-            const safe = buffer.push(token);
-            if (safe) chain = chain.then(() => answer!.append(safe));
-          },
-          // A stream that broke mid-answer is retried from the start: close the partial answer honestly
-          // and open a fresh one, so no text is shown twice.
-          onReset: () => {
-            buffer = new SafeStreamBuffer(sanitize);
-            chain = chain.then(async () => {
-              await answer!.abort('_The connection to the model dropped; retrying…_');
-              answer = await surface.startAnswer();
-            });
-          },
-          onRetry: ({ attempt }) => { void surface.setStatus(`The model is busy; retrying (attempt ${attempt + 1})…`); },
-          // Tools: who asks and where (membership checks, approval), and each call recorded as a run step.
-          tools: {
-            runId, workspaceId: message.workspaceId, userId: message.userId, surface: message.surface,
-            ...(message.channelId ? { channelId: message.channelId } : {}), ...(message.threadTs ? { threadTs: message.threadTs } : {}),
-            ...(surface.requestApproval ? { requestApproval: (request) => surface.requestApproval!(request) } : {}),
-            onToolCall: async (call) => {
-              await this.deps.runLog.step(runId, {
-                kind: call.kind, name: call.name, status: call.status, latencyMs: call.latencyMs, agentId: agent.config.agentId,
-                ...(call.errorClass ? { errorClass: call.errorClass } : {}),
-                detail: { ...(call.server ? { server: call.server } : {}), argBytes: call.argBytes, resultBytes: call.resultBytes, ...call.detail },
-              });
-            },
-          },
-        });
-        await chain;
-        const stream = answer;
-        // One model step per model round (with tools an answer takes several), each priced on its own.
-        for (const [i, round] of (result.rounds ?? [result]).entries()) {
-          await this.deps.runLog.modelStep(runId, {
-            kind: 'model', status: 'ok', agentId: agent.config.agentId, agentVersion: agent.config.version,
-            model: round.model, tokensIn: round.tokensIn, tokensOut: round.tokensOut, latencyMs: round.latencyMs,
-            detail: { modelCalls: round.modelCalls, ...(round.finishReason ? { finishReason: round.finishReason } : {}), ...(result.rounds ? { round: i + 1 } : {}) },
-          });
-        }
-        const notices = [
-          input.cut ? `_Your message was long, so I read only its first ${this.options.maxInputChars.toLocaleString('en-US')} characters._` : '',
-          result.finishReason === 'length' ? '_The answer hit the length limit and may be cut short._' : '',
-          ...(result.notices ?? []),
-        ].filter(Boolean);
-        const finalText = [sanitize(result.text), ...notices].join('\n\n');
-        const seconds = ((this.now() - started) / 1000).toFixed(1);
-        const footer = [agent.config.specialty, result.model, `${seconds} s`,
-          result.toolsUsed?.length ? `tools: ${result.toolsUsed.join(', ')}` : '',
-          history.trimmed > 0 ? `${history.trimmed} older message${history.trimmed === 1 ? '' : 's'} not read` : ''].filter(Boolean).join(' · ');
-        const delivery = await stream.finish(finalText, { footer, runId });
-        await this.deps.runLog.finish(runId, {
-          status: 'succeeded', route: decision.route, routeReason: decision.reason, agentIds: [agent.config.agentId],
-          latencyMs: this.now() - started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
-        });
-        return { kind: 'answered', runId, delivered: delivery.delivered, text: finalText };
-      } finally {
-        lease.release();
-      }
+      const result = await this.answerDirectly(ctx, decision);
+      if (result.ok) return result.outcome;
+      return await this.fail({ runId, surface, logger, started }, decision, result.error, result.openAnswer);
     } catch (raw) {
-      const error = raw instanceof AppError && !raw.code.startsWith('INTERNAL') ? raw : classifyIfModel(raw);
-      logger.warn({ err: error, code: error.code, cause: (error.cause as Error | undefined)?.message }, 'request failed');
-      const text = userMessageFor(error);
-      await chain.catch(() => {});
-      if (answer) await answer.abort(text);
-      else await surface.notify(text);
-      const refused = error.code === 'AGENT_BUSY' || error.code === 'SPAWN_LIMITED';
-      // Model rounds that completed before a later round failed still cost tokens: record them.
-      const completed = (error.details.completedRounds ?? []) as Array<{ model: string; tokensIn: number; tokensOut: number; latencyMs: number }>;
-      for (const round of completed) {
-        await this.deps.runLog.modelStep(runId, { kind: 'model', status: 'ok', ...(agentId ? { agentId } : {}), ...round }).catch(() => {});
-      }
-      await this.deps.runLog.step(runId, {
-        kind: 'model', status: error.code === 'MODEL_TIMEOUT' ? 'timeout' : 'error', errorClass: error.code,
-        ...(agentId ? { agentId } : {}), detail: { message: error.message.slice(0, 500) },
-      }).catch(() => {});
-      await this.deps.runLog.finish(runId, {
-        status: refused ? 'refused' : 'failed', errorClass: error.code, errorMessage: error.message,
-        latencyMs: this.now() - started, ...(route ? { route: route.route, routeReason: route.reason } : {}),
-        ...(agentId ? { agentIds: [agentId] } : {}),
-      }).catch((e: unknown) => logger.error({ err: e }, 'could not record the failed run'));
-      return refused ? { kind: 'refused', runId, reason: error.code } : { kind: 'failed', runId, errorCode: error.code };
+      return this.fail({ runId, surface, logger, started }, decision, raw);
     }
+  }
+
+  /** Loads the conversation (after the claim, so duplicates cost no API call) and the safety rules for it. */
+  private async openContext(runId: string, message: IncomingMessage, input: { text: string; cut: boolean }, surface: Surface,
+    logger: Logger, started: number): Promise<RequestContext> {
+    await surface.setStatus('Thinking…');
+    const conversation = message.loadContext
+      ? await message.loadContext()
+      : { history: message.history ?? [], participants: message.participants ?? [message.userId] };
+    const safety = {
+      inputText: [input.text, ...conversation.history.map((h) => h.text)].join('\n'),
+      participants: conversation.participants,
+      ...(this.options.botUserId ? { botUserId: this.options.botUserId } : {}),
+    };
+    return {
+      runId, text: input.text, inputCut: input.cut, surface, logger, started,
+      message: { ...message, history: conversation.history, participants: conversation.participants },
+      meter: this.deps.runLog.meter(runId, logger),
+      deadline: started + this.options.requestTimeoutMs,
+      unitKey: unitKeyOf(message),
+      sanitize: (text) => sanitizeAnswer(text, safety).text,
+    };
+  }
+
+  /** The one serving decision of the request, recorded on the run before anything runs. */
+  private async decide(ctx: RequestContext, scope: 'any' | 'direct'): Promise<ServingDecision> {
+    const request: ServingRequest = {
+      workspaceId: ctx.message.workspaceId, userId: ctx.message.userId, text: ctx.text, unitKey: ctx.unitKey, deadline: ctx.deadline, meter: ctx.meter,
+    };
+    const decision = scope === 'direct' ? await this.deps.serving.decideDirect(request) : await this.deps.serving.decide(request);
+    await this.deps.runLog.recordServing(ctx.runId, servingRecord(decision));
+    ctx.logger.info({ kind: decision.kind, route: decision.route, agent: decision.agent, workflow: decision.workflow?.name,
+      experiment: decision.experiment, reason: decision.reason }, 'serving decision');
+    return decision;
+  }
+
+  /** One specialist; when it fails with an error the knowledge base knows a recovery for, that recovery is tried once. */
+  private async answerDirectly(ctx: RequestContext, decision: ServingDecision): Promise<DirectResult> {
+    const first = await this.deps.direct.answer(ctx, decision);
+    if (first.ok) return first;
+    const error = toAppError(first.error);
+    const plan = this.deps.recovery ? await this.deps.recovery.planFor(ctx, decision, error).catch(() => null) : null;
+    if (!plan) return first;
+    ctx.logger.info({ code: error.code, strategy: plan.strategy }, 'applying a known recovery');
+    if (first.openAnswer) await first.openAnswer.abort(`_${plan.status}_`);
+    else await ctx.surface.setStatus(plan.status);
+    const second = await this.deps.direct.answer(ctx, decision, plan.adjust);
+    await this.deps.runLog.step(ctx.runId, {
+      kind: 'recovery', name: plan.strategy, status: second.ok ? 'ok' : 'error', errorClass: error.code,
+      detail: { signature: plan.signature, ...(second.ok ? {} : { then: toAppError(second.error).code }) },
+    }).catch(() => {});
+    await this.deps.recovery!.settle(plan, second.ok, ctx).catch((e: unknown) => ctx.logger.warn({ err: e }, 'recovery outcome not recorded'));
+    return second;
+  }
+
+  /** Tells the user what happened (closing an answer already open) and records the failed run. */
+  private async fail(ctx: { runId: string; surface: Surface; logger: Logger; started: number }, decision: ServingDecision | undefined,
+    raw: unknown, openAnswer?: AnswerStream): Promise<HandleOutcome> {
+    const error = toAppError(raw);
+    ctx.logger.warn({ err: error, code: error.code, cause: (error.cause as Error | undefined)?.message }, 'request failed');
+    const text = userMessageFor(error);
+    if (openAnswer) await openAnswer.abort(text);
+    else await ctx.surface.notify(text);
+    const refused = error.code === 'AGENT_BUSY' || error.code === 'SPAWN_LIMITED' || error.code === 'BUDGET_EXCEEDED';
+    await this.deps.runLog.finish(ctx.runId, {
+      status: refused ? 'refused' : 'failed', errorClass: error.code, errorMessage: error.message,
+      latencyMs: this.now() - ctx.started, ...(decision ? { route: decision.route, routeReason: decision.reason } : {}),
+      ...(decision?.agent ? { agentIds: [decision.agent.agentId] } : {}),
+    }).catch((e: unknown) => ctx.logger.error({ err: e }, 'could not record the failed run'));
+    return refused ? { kind: 'refused', runId: ctx.runId, reason: error.code } : { kind: 'failed', runId: ctx.runId, errorCode: error.code };
   }
 }
 
-/** Errors from LangChain/OpenAI become model error codes; anything else stays INTERNAL. */
-function classifyIfModel(raw: unknown): AppError {
+/** Errors from the model port are AppErrors already; anything else from a model library is classified; the rest is INTERNAL. */
+function toAppError(raw: unknown): AppError {
+  if (raw instanceof AppError && !raw.code.startsWith('INTERNAL')) return raw;
   const classified = classifyModelError(raw);
   return classified.code.startsWith('MODEL_') ? classified : asAppError(raw);
 }

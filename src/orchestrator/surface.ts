@@ -1,3 +1,7 @@
+import type { HistoryMessage } from '../agents/types.js';
+
+export type { HistoryMessage } from '../agents/types.js';
+
 /**
  * The port between the orchestrator and wherever the conversation happens (a Slack thread, the console).
  * Built per request by the surface adapter, closing over its client and thread, the way Bolt builds `say`.
@@ -90,8 +94,3 @@ export interface IncomingMessage {
   loadContext?: () => Promise<{ history: HistoryMessage[]; participants: string[] }>;
 }
 
-export interface HistoryMessage {
-  role: 'user' | 'assistant';
-  text: string;
-  userId?: string;
-}

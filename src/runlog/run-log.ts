@@ -1,15 +1,14 @@
 import type { ModelCatalogue } from '../config/models.js';
+import { RunMeter } from '../model/run-meter.js';
 import type { Logger } from '../ops/logger.js';
-import type { FinishRunInput, Run, RunStep, RunStore, StartRunInput, StartRunResult, StepInput } from '../store/runs.js';
+import type {
+  FinishRunInput, ModelStepInput, Run, RunStep, RunStore, ServingRecord, StartRunInput, StartRunResult, StepInput,
+} from '../store/runs.js';
 
-export interface ModelStepInput extends Omit<StepInput, 'costUsd'> {
-  model: string;
-  tokensIn: number;
-  tokensOut: number;
-}
+export type { ModelStepInput } from '../store/runs.js';
 
 /**
- * The run log API used by the orchestrator: start a run idempotently, add steps, finish it.
+ * The run log API: start a run idempotently, record its serving decision, add steps, finish it.
  * Cost is computed here from the model catalogue; a model missing from it is logged once and its cost
  * recorded as unknown (null), never as 0, so spend reports cannot silently under-count.
  */
@@ -17,13 +16,22 @@ export class RunLog {
   private readonly warnedModels = new Set<string>();
 
   constructor(
-    private readonly runs: RunStore,
+    private readonly runs: Pick<RunStore, 'start' | 'addStep' | 'finish' | 'recordServing'>,
     private readonly catalogue: ModelCatalogue,
     private readonly logger: Logger,
   ) {}
 
   start(input: StartRunInput): Promise<StartRunResult> {
     return this.runs.start(input);
+  }
+
+  /** The meter of a run: model calls charged to it become its steps (see model/models.ts). */
+  meter(runId: string, logger: Logger = this.logger): RunMeter {
+    return new RunMeter(runId, this, logger);
+  }
+
+  recordServing(runId: string, record: ServingRecord): Promise<void> {
+    return this.runs.recordServing(runId, record);
   }
 
   /** A step that used a model: tokens in/out priced from the catalogue. */
@@ -41,6 +49,8 @@ export class RunLog {
   }
 
   costOf(model: string, tokensIn: number, tokensOut: number): number | null {
+    // A call that used no tokens (it failed before the model answered) cost nothing, priced or not.
+    if (tokensIn === 0 && tokensOut === 0) return 0;
     const cost = this.catalogue.costOf(model, tokensIn, tokensOut);
     if (cost === null && !this.warnedModels.has(model)) {
       this.warnedModels.add(model);

@@ -67,6 +67,39 @@ export interface LineageEdge {
   createdAt: string;
 }
 
+/** The outcome of a promotion, rollback or rejection. */
+export type VersionChange =
+  | { ok: true; fromVersion: number | null; agent: AgentConfig }
+  | { ok: false; reason: 'no_such_version' | 'not_candidate' | 'already_current'; status?: AgentStatus };
+
+export interface AgentVersionSummary {
+  version: number;
+  status: AgentStatus;
+  model: string | null;
+  origin: AgentOrigin;
+  notes: string | null;
+  createdAt: string;
+}
+
+/** One row of config_changes: who or what changed which version, and why. */
+export interface ConfigChange {
+  id: number;
+  targetKind: 'agent' | 'workflow';
+  targetId: string;
+  action: 'promote' | 'rollback' | 'reject' | 'activate' | 'archive';
+  fromVersion: number | null;
+  toVersion: number | null;
+  actor: string;
+  reason: string | null;
+  createdAt: string;
+}
+
+function toChange(row: unknown): VersionChange {
+  const r = row as { ok: boolean; reason?: string; status?: AgentStatus; from_version?: number | null; agent?: unknown };
+  if (!r.ok) return { ok: false, reason: r.reason as 'no_such_version', ...(r.status ? { status: r.status } : {}) };
+  return { ok: true, fromVersion: r.from_version ?? null, agent: toAgent(r.agent) };
+}
+
 function toAgent(row: unknown): AgentConfig {
   const agent = camelize<AgentConfig>(row);
   agent.temperature = numberOrNull(agent.temperature) ?? 0.3;
@@ -99,6 +132,33 @@ export class AgentStore {
   async get(agentId: string, version?: number): Promise<AgentConfig | null> {
     const row = await this.rpc.call('agent_get', { p_agent_id: agentId, p_version: version });
     return row ? toAgent(row) : null;
+  }
+
+  /** Status of each "agent@version" key ({"general@3": "current"}); keys with no such version are absent. */
+  async statuses(keys: string[]): Promise<Record<string, AgentStatus>> {
+    if (keys.length === 0) return {};
+    return (await this.rpc.call('agent_statuses', { p_refs: keys })) as Record<string, AgentStatus>;
+  }
+
+  /** A candidate version becomes current (the current one is archived), atomically, recorded with who and why. */
+  async promote(agentId: string, version: number, actor: string, reason?: string): Promise<VersionChange> {
+    return toChange(await this.rpc.call('agent_promote', { p_agent_id: agentId, p_version: version, p_actor: actor, p_reason: reason }));
+  }
+
+  /** A named earlier version becomes current again (the current one is archived), atomically, recorded with who and why. */
+  async rollback(agentId: string, version: number, actor: string, reason?: string): Promise<VersionChange> {
+    return toChange(await this.rpc.call('agent_rollback', { p_agent_id: agentId, p_version: version, p_actor: actor, p_reason: reason }));
+  }
+
+  /** A candidate that lost its experiment is archived (never served again), recorded with who and why. */
+  async reject(agentId: string, version: number, actor: string, reason?: string): Promise<VersionChange> {
+    return toChange(await this.rpc.call('agent_reject', { p_agent_id: agentId, p_version: version, p_actor: actor, p_reason: reason }));
+  }
+
+  /** An agent's versions (newest first, without prompts) and the changes made to them. */
+  async history(agentId: string, limit = 20): Promise<{ versions: AgentVersionSummary[]; changes: ConfigChange[] }> {
+    const row = (await this.rpc.call('agent_history', { p_agent_id: agentId, p_limit: limit })) as { versions: unknown[]; changes: unknown[] };
+    return { versions: row.versions.map((v) => camelize<AgentVersionSummary>(v)), changes: row.changes.map((c) => camelize<ConfigChange>(c)) };
   }
 
   async currentVersions(agentIds: string[]): Promise<Record<string, number>> {

@@ -1,4 +1,4 @@
-import type { Plan } from '../goals/plan.js';
+import type { Plan } from './task-graph.js';
 import { camelize, numberOrNull } from './rows.js';
 import type { RpcTransport } from './rpc.js';
 

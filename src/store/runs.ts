@@ -1,10 +1,11 @@
+import type { ErrorCode } from '../errors.js';
 import { camelize, numberOrNull } from './rows.js';
 import type { RpcTransport } from './rpc.js';
 
 export type Surface = 'slack' | 'console' | 'scheduler' | 'test';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'refused';
 export type RunKind = 'message' | 'command' | 'goal' | 'workflow' | 'analyst';
-export type StepKind = 'model' | 'tool' | 'router' | 'plan' | 'synthesis' | 'approval' | 'recovery' | 'note';
+export type StepKind = 'model' | 'tool' | 'router' | 'plan' | 'synthesis' | 'approval' | 'recovery' | 'note' | 'embedding' | 'judge' | 'analyst';
 export type StepStatus = 'ok' | 'error' | 'timeout' | 'refused' | 'denied' | 'cancelled';
 
 export interface Run {
@@ -21,9 +22,18 @@ export interface Run {
   route: string | null;
   routeReason: string | null;
   agentIds: string[];
+  /** Every agent version that served the run (the serving decision's, and each model step's). */
+  agentVersions: Array<{ agentId: string; version: number }>;
   workflowId: string | null;
+  workflowVersion: number | null;
+  /** Every model that served a step of the run. */
+  models: string[];
+  experimentId: string | null;
+  experimentArm: 'control' | 'candidate' | null;
+  /** The serving decision as it was made. */
+  serving: Record<string, unknown> | null;
   status: RunStatus;
-  errorClass: string | null;
+  errorClass: ErrorCode | null;
   errorMessage: string | null;
   tokensIn: number;
   tokensOut: number;
@@ -54,7 +64,7 @@ export interface RunStep {
   costUsd: number | null;
   latencyMs: number | null;
   status: StepStatus;
-  errorClass: string | null;
+  errorClass: ErrorCode | null;
   detail: Record<string, unknown>;
   createdAt: string;
 }
@@ -92,8 +102,26 @@ export interface StepInput {
   tokensOut?: number;
   costUsd?: number | null;
   latencyMs?: number;
-  errorClass?: string;
+  errorClass?: ErrorCode;
   detail?: Record<string, unknown>;
+}
+
+/** A step that used a model: the run log prices its tokens from the catalogue. */
+export interface ModelStepInput extends Omit<StepInput, 'costUsd'> {
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+}
+
+/** The serving decision as the run records it (see src/serving). */
+export interface ServingRecord {
+  route: string;
+  routeReason: string;
+  agent?: { agentId: string; version: number };
+  workflow?: { id: string; version: number };
+  experiment?: { id: string; arm: 'control' | 'candidate' };
+  /** The whole decision, for the record (no prompts, no secrets). */
+  detail: Record<string, unknown>;
 }
 
 export interface FinishRunInput {
@@ -101,7 +129,7 @@ export interface FinishRunInput {
   route?: string;
   routeReason?: string;
   agentIds?: string[];
-  errorClass?: string;
+  errorClass?: ErrorCode;
   errorMessage?: string;
   latencyMs?: number;
   answerTs?: string;
@@ -112,6 +140,8 @@ export interface FinishRunInput {
 export function toRun(row: unknown): Run {
   const run = camelize<Run>(row);
   run.costUsd = numberOrNull(run.costUsd) ?? 0;
+  run.agentVersions = ((run.agentVersions ?? []) as unknown[]).map((v) => camelize<{ agentId: string; version: number }>(v));
+  run.models ??= [];
   return run;
 }
 
@@ -157,6 +187,16 @@ export class RunStore {
       p_error_class: step.errorClass,
       p_detail: step.detail,
     }));
+  }
+
+  /** Records the serving decision on the run, before anything of it runs. */
+  async recordServing(runId: string, record: ServingRecord): Promise<void> {
+    await this.rpc.call('run_record_serving', {
+      p_run_id: runId, p_route: record.route, p_route_reason: record.routeReason,
+      p_agent: record.agent ? { agent_id: record.agent.agentId, version: record.agent.version } : undefined,
+      p_workflow_id: record.workflow?.id, p_workflow_version: record.workflow?.version,
+      p_experiment_id: record.experiment?.id, p_experiment_arm: record.experiment?.arm, p_serving: record.detail,
+    });
   }
 
   async finish(runId: string, input: FinishRunInput): Promise<Run> {

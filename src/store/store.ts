@@ -1,26 +1,42 @@
 import { AppError } from '../errors.js';
 import { AgentStore } from './agents.js';
+import { ApprovalStore } from './approvals.js';
+import { FeedbackStore } from './feedback.js';
 import { GoalStore } from './goals.js';
-import { FeedbackStore } from '../feedback/feedback-store.js';
-import { MetricsStore } from '../metrics/metrics-store.js';
-import { WorkflowStore } from '../workflows/workflow-store.js';
-import type { RpcTransport } from './rpc.js';
+import { MetricsStore } from './metrics.js';
+import { RPC, type RpcTransport } from './rpc.js';
 import { RunStore } from './runs.js';
+import { WorkflowStore } from './workflows.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 3;
+export const REQUIRED_SCHEMA_VERSION = 4;
 
 /**
- * Everything the app reads and writes, by domain. Core code depends on this class only, never on a
- * transport; main.ts and tests pick the transport (see open-store.ts).
+ * The store's domains. Each is a small class over the one RpcTransport port (runs.ts, agents.ts, ...), with its
+ * contract in its doc comments; code takes only the domains it uses (`Pick<Stores, 'runs' | 'agents'>`).
  */
-export class Store {
+export interface Stores {
+  runs: RunStore;
+  agents: AgentStore;
+  goals: GoalStore;
+  feedback: FeedbackStore;
+  workflows: WorkflowStore;
+  metrics: MetricsStore;
+  approvals: ApprovalStore;
+}
+
+/**
+ * Every domain over one transport, plus the health and schema checks. main.ts and tests pick the transport
+ * (see open-store.ts); nothing else knows which database is underneath.
+ */
+export class Store implements Stores {
   readonly runs: RunStore;
   readonly agents: AgentStore;
   readonly goals: GoalStore;
   readonly feedback: FeedbackStore;
   readonly workflows: WorkflowStore;
   readonly metrics: MetricsStore;
+  readonly approvals: ApprovalStore;
 
   constructor(readonly transport: RpcTransport) {
     this.runs = new RunStore(transport);
@@ -29,6 +45,7 @@ export class Store {
     this.feedback = new FeedbackStore(transport);
     this.workflows = new WorkflowStore(transport);
     this.metrics = new MetricsStore(transport);
+    this.approvals = new ApprovalStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {
@@ -45,7 +62,11 @@ export class Store {
     }
   }
 
-  /** Refuses to run against a schema older than this code (e.g. Supabase without `supabase db push`). */
+  /**
+   * Refuses to run against a schema older than this code (e.g. Supabase without `supabase db push`): the
+   * version must be current, and every function the app calls must exist with the arguments it sends —
+   * compared with pg_proc, naming what is missing.
+   */
   async checkSchema(): Promise<void> {
     let version = 0;
     try {
@@ -54,10 +75,15 @@ export class Store {
       if (AppError.isInstance(error) && error.code === 'STORE_UNAVAILABLE') throw error;
       version = 0;
     }
+    const howTo = 'Apply the migrations: `supabase db push` (Supabase), or start the app once with DATABASE_URL.';
     if (version < REQUIRED_SCHEMA_VERSION) {
+      throw new AppError('STORE_SCHEMA_OUTDATED', `The database schema is at version ${version}, this app needs ${REQUIRED_SCHEMA_VERSION}. ${howTo}`);
+    }
+    const missing = (await this.transport.call('app_schema_check', { p_functions: RPC })) as string[];
+    if (missing.length > 0) {
       throw new AppError('STORE_SCHEMA_OUTDATED',
-        `The database schema is at version ${version}, this app needs ${REQUIRED_SCHEMA_VERSION}. ` +
-        'Apply the migrations: `supabase db push` (Supabase), or start the app once with DATABASE_URL.');
+        `The database is missing ${missing.length} function${missing.length === 1 ? '' : 's'} this app calls (${missing.join(', ')}). ${howTo}`,
+        { details: { missing } });
     }
   }
 

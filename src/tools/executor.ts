@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ToolMessage } from '@langchain/core/messages';
+import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { ApprovalDecision } from '../orchestrator/surface.js';
 import type { StepStatus } from '../store/runs.js';
@@ -58,7 +59,7 @@ export async function executeToolCall(
   const server = tool?.server;
   let waitedMs = 0;
   let started = Date.now();
-  const finish = async (status: StepStatus, text: string, extra: { errorClass?: string; resultBytes?: number; notice?: string; detail?: Record<string, unknown> } = {}): Promise<ToolCallOutcome> => {
+  const finish = async (status: StepStatus, text: string, extra: { errorClass?: ErrorCode; resultBytes?: number; notice?: string; detail?: Record<string, unknown> } = {}): Promise<ToolCallOutcome> => {
     const record: ToolCallRecord = {
       kind: 'tool', name: call.name, status, latencyMs: Date.now() - started, argBytes, resultBytes: extra.resultBytes ?? 0,
       ...(server ? { server } : {}), ...(extra.errorClass ? { errorClass: extra.errorClass } : {}), ...(extra.detail ? { detail: extra.detail } : {}),

@@ -1,7 +1,7 @@
 import type { Logger } from '../ops/logger.js';
 import type { SlackFeature } from '../slack/slack-app.js';
 import type { Store } from '../store/store.js';
-import { ApprovalStore } from './approval/approval-store.js';
+import { ApprovalStore } from '../store/approvals.js';
 import { ApprovalService } from './approval/approvals.js';
 import { toolsSlackFeature } from './approval/slack-approval-actions.js';
 import { builtinTools } from './builtin/index.js';

@@ -1,22 +1,37 @@
-import { classifyModelError } from '../agents/model-errors.js';
 import { AIMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
-import type { ChatOpenAI } from '@langchain/openai';
+import type { ToolSpec } from '../model/port.js';
 import { executeToolCall, type ExecutorOptions, type ToolCallRequest } from './executor.js';
 import type { ToolContext, ToolDefinition } from './types.js';
-import type { ModelRound } from '../agents/types.js';
 
-/** One model call of the loop (retries included): what the run log records, plus the message itself. */
+/** One model round of an answer (retries included), as the agent reports it. */
+export interface ModelRound {
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+  /** HTTP calls the round took (1 + retries). */
+  modelCalls: number;
+  finishReason?: string;
+}
+
+/** A round plus the message itself, whose tool calls drive the loop. */
 export interface RoundResult extends ModelRound {
   message: AIMessageChunk;
   text: string;
 }
 
-/** Something that takes messages and returns the model's next message: ChatOpenAI with tools bound. */
-export type BoundModel = ReturnType<ChatOpenAI['bindTools']>;
-export type ModelCaller = (model: BoundModel, messages: BaseMessage[], deadline: number) => Promise<RoundResult>;
+/** What the model is offered in a round: the tools, and whether it may call them. */
+export interface ToolOffer {
+  tools: ToolSpec[];
+  toolChoice: 'auto' | 'none';
+  /** 1-based round of the loop, recorded on the round's step. */
+  round: number;
+}
+
+/** One model round (the agent's metered call with its retries). */
+export type ModelCaller = (messages: BaseMessage[], offer: ToolOffer, deadline: number) => Promise<RoundResult>;
 
 export interface ToolLoopInput {
-  chat: ChatOpenAI;
   tools: ToolDefinition[];
   messages: BaseMessage[];
   callModel: ModelCaller;
@@ -53,31 +68,22 @@ function toolCallsOf(message: AIMessageChunk): ToolCallRequest[] {
  * model → tool calls → model, at most maxRounds rounds of calls. Calls of one round are independent by
  * construction (the model issued them together), so they run concurrently. Past the cap the model gets one
  * last call with tool_choice "none" and an instruction to answer with what it has. Time spent waiting for a
- * human approval moves the deadline: the deadline bounds the work, not the user's reaction time.
+ * human approval moves the deadline: the deadline bounds the work, not the user's reaction time. Every
+ * round is a metered model call, so a round that fails after earlier ones succeeded leaves their cost in
+ * the run log.
  */
 export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult> {
-  const definitions = input.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  const specs: ToolSpec[] = input.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
   const byName = new Map(input.tools.map((t) => [t.name, t]));
-  const bound = input.chat.bindTools(definitions);
   const messages = [...input.messages];
   const rounds: RoundResult[] = [];
   const used = new Set<string>();
   const notices = new Set<string>();
   let deadline = input.deadline;
-  try {
-    return await loop();
-  } catch (error) {
-    // Rounds that finished before the failure were paid for: the caller records their tokens and cost.
-    const failure = classifyModelError(error);
-    failure.details.completedRounds = rounds.map(({ model, tokensIn, tokensOut, latencyMs, modelCalls }) => ({ model, tokensIn, tokensOut, latencyMs, modelCalls }));
-    throw failure;
-  }
-
-  async function loop(): Promise<ToolLoopResult> {
   for (let round = 0; ; round++) {
     const last = round >= input.maxRounds;
     if (last) messages.push(new SystemMessage(capNote(input.maxRounds)));
-    const result = await input.callModel(last ? input.chat.bindTools(definitions, { tool_choice: 'none' }) : bound, messages, deadline);
+    const result = await input.callModel(messages, { tools: specs, toolChoice: last ? 'none' : 'auto', round: round + 1 }, deadline);
     rounds.push(result);
     const calls = toolCallsOf(result.message);
     // A forced last round counts as capped even if the model complied: it was stopped, it did not finish on its own.
@@ -93,6 +99,5 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
       if (byName.has(calls[i]!.name)) used.add(calls[i]!.name);
       if (outcome.notice) notices.add(outcome.notice);
     }
-  }
   }
 }

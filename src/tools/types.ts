@@ -1,4 +1,5 @@
 import type { ApprovalDecision, ApprovalRequest } from '../orchestrator/surface.js';
+import type { ErrorCode } from '../errors.js';
 import type { StepStatus } from '../store/runs.js';
 
 /**
@@ -27,7 +28,7 @@ export interface ToolCallRecord {
   /** MCP server; absent for built-in tools. */
   server?: string;
   status: StepStatus;
-  errorClass?: string;
+  errorClass?: ErrorCode;
   latencyMs: number;
   argBytes: number;
   resultBytes: number;
@@ -58,7 +59,7 @@ export interface ToolDefinition {
   run(args: Record<string, unknown>, env: ToolCallEnv): Promise<string>;
 }
 
-export type ToolErrorCode = 'TOOL_INPUT_INVALID' | 'TOOL_REFUSED' | 'TOOL_UNAVAILABLE' | 'TOOL_FAILED' | 'TOOL_TIMEOUT';
+export type ToolErrorCode = Extract<ErrorCode, 'TOOL_INPUT_INVALID' | 'TOOL_REFUSED' | 'TOOL_UNAVAILABLE' | 'TOOL_FAILED' | 'TOOL_TIMEOUT'>;
 
 /** A failure a tool reports to the model (and the run log) instead of an answer. `message` is shown to the model. */
 export class ToolError extends Error {

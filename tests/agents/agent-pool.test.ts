@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgentPool, type AgentPoolOptions } from '../../src/agents/agent-pool.js';
 import { UniversalAgent } from '../../src/agents/universal-agent.js';
+import { Models } from '../../src/model/models.js';
 import type { AgentConfig } from '../../src/store/agents.js';
 import type { Store } from '../../src/store/store.js';
 import { pgliteStore } from '../support/stores.js';
@@ -25,7 +26,7 @@ function pool(overrides: Partial<AgentPoolOptions> = {}) {
   const p = new AgentPool({
     store, logger, poolMax: 50, idleTtlMs: 3_600_000, maxConcurrentRunsPerAgent: 4,
     factory: (config) => {
-      const agent = new UniversalAgent(config, { endpoint: null, defaultModel: 'gpt-4o-mini', maxRetries: 0, logger });
+      const agent = new UniversalAgent(config, { models: new Models(null), defaultModel: 'gpt-4o-mini', maxRetries: 0, logger });
       built.push(agent);
       return agent;
     },
@@ -36,8 +37,8 @@ function pool(overrides: Partial<AgentPoolOptions> = {}) {
   return { pool: p, built, retired };
 }
 
-async function use(p: AgentPool, agentId: string) {
-  const lease = await p.acquire(agentId);
+async function use(p: AgentPool, agentId: string, version?: number) {
+  const lease = await p.acquire(agentId, version);
   lease.release();
   return lease.agent as UniversalAgent;
 }
@@ -55,7 +56,7 @@ describe('AgentPool', () => {
     expect(second.isDisposed).toBe(true);
     expect(first.isDisposed).toBe(false);
     expect(retired()).toEqual([{ agentId: 'pool-01', version: 1, reason: 'evict' }]);
-    expect(p.stats()).toEqual({ live: 50, builds: 51, evictions: 1, disposals: 1 });
+    expect(p.stats()).toMatchObject({ live: 50, builds: 51, evictions: 1, disposals: 1 });
     await p.close();
   });
 
@@ -86,7 +87,7 @@ describe('AgentPool', () => {
     await p.close();
   });
 
-  test('a config edit takes effect on the next acquire; the stale agent is disposed', async () => {
+  test('a config edit takes effect on the next acquire; the archived version is disposed by the next purge', async () => {
     await saveAgent('editable');
     const { pool: p, built, retired } = pool();
     const v1 = await use(p, 'editable');
@@ -95,7 +96,9 @@ describe('AgentPool', () => {
     const v2 = await use(p, 'editable');
     expect(v2.config.version).toBe(2);
     expect(v2.config.systemPrompt).toMatch(/French/);
+    expect(await p.purgeStale()).toBe(1);
     expect(v1.isDisposed).toBe(true);
+    expect(v2.isDisposed).toBe(false);
     expect(retired()).toEqual([{ agentId: 'editable', version: 1, reason: 'stale' }]);
     expect(built).toHaveLength(2);
     await p.close();
@@ -112,21 +115,50 @@ describe('AgentPool', () => {
     await p.close();
   });
 
-  test('AGENT_BUSY beyond the per-agent concurrency budget; release frees a slot', async () => {
-    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 2 });
-    const results = await Promise.allSettled([p.acquire('coding'), p.acquire('coding'), p.acquire('coding')]);
-    const busy = results.filter((r) => r.status === 'rejected');
-    expect(busy).toHaveLength(1);
-    expect((busy[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'AGENT_BUSY' });
-    expect((busy[0] as PromiseRejectedResult).reason.message).toMatch(/coding.*limit 2/);
-    const leases = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  test('two versions serve side by side: alternating between them rebuilds neither', async () => {
+    await saveAgent('side-by-side');
+    await store.agents.save({ agentId: 'side-by-side', specialty: 'specialty side', description: 'handles side requests',
+      systemPrompt: `${LONG_PROMPT} Candidate wording.` }, 'candidate');
+    const { pool: p, built } = pool();
+    const served: number[] = [];
+    for (let i = 0; i < 20; i++) served.push((await use(p, 'side-by-side', i % 2 === 0 ? 1 : 2)).config.version);
+    expect(served).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : 2)));
+    expect(built.map((a) => a.config.version)).toEqual([1, 2]);
+    expect(p.stats()).toMatchObject({ builds: 2, hits: 18, misses: 2 });
+    // Without a version the current one serves; the candidate is neither current nor archived, so a purge keeps it.
+    expect((await use(p, 'side-by-side')).config.version).toBe(1);
+    expect(await p.purgeStale()).toBe(0);
+    await p.close();
+  });
+
+  test('beyond the per-agent concurrency requests wait in line, told how many are ahead; past the queue bound: AGENT_BUSY', async () => {
+    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 2, maxQueuedPerAgent: 1 });
+    const first = await p.acquire('coding');
+    const second = await p.acquire('coding');
+    const told: number[] = [];
+    const third = p.acquire('coding', undefined, { onQueued: (ahead) => told.push(ahead) });
+    expect(told).toEqual([1]);
+    const refused = await caught(p.acquire('coding'));
+    expect(refused).toMatchObject({ code: 'AGENT_BUSY', retryAfterSeconds: 30 });
+    expect(refused.message).toMatch(/coding.*2 requests running and 1 waiting/);
     expect((await p.acquire('summarizer')).agent.config.agentId).toBe('summarizer'); // other agents are unaffected
-    leases[0]!.release();
-    leases[0]!.release(); // idempotent: must not free a second slot
-    const third = await p.acquire('coding');
-    expect((await caught(p.acquire('coding'))).code).toBe('AGENT_BUSY');
-    third.release();
-    leases[1]!.release();
+    first.release();
+    first.release(); // idempotent: must not free a second slot
+    const lease = await third;
+    expect(p.stats().waiting).toBe(0);
+    expect((await caught(Promise.race([p.acquire('coding', undefined, { signal: AbortSignal.timeout(50) }), new Promise((r) => setTimeout(r, 500))]))).code).toBe('CANCELLED');
+    lease.release();
+    second.release();
+    await p.close();
+  });
+
+  test('a request that waits past the wait limit is refused with a retry hint', async () => {
+    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 1, queueWaitMs: 50 });
+    const held = await p.acquire('coding');
+    const error = await caught(p.acquire('coding'));
+    expect(error).toMatchObject({ code: 'AGENT_BUSY', retryAfterSeconds: 60 });
+    held.release();
+    (await p.acquire('coding')).release();
     await p.close();
   });
 

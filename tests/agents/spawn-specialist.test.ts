@@ -3,6 +3,7 @@ import { SpawnBudget, spawnSpecialist, type SpawnDeps } from '../../src/agents/s
 import type { Store } from '../../src/store/store.js';
 import { startOpenAIStandin, type OpenAIStandin } from '../fakes/openai-standin.js';
 import { pgliteStore } from '../support/stores.js';
+import { memoryMeter, standinModels } from '../support/models.js';
 import { captureLogger, caught, LONG_PROMPT } from './helpers.js';
 
 let standin: OpenAIStandin;
@@ -26,7 +27,9 @@ const draft = (overrides: Record<string, unknown> = {}) => ({
 function deps(overrides: Partial<SpawnDeps> = {}): SpawnDeps {
   return {
     store,
-    plannerModel: { endpoint: { apiKey: 'test-key', baseUrl: standin.baseURL }, model: 'gpt-4o-mini' },
+    models: standinModels(standin.baseURL),
+    plannerModel: 'gpt-4o-mini',
+    meter: memoryMeter(),
     budget: new SpawnBudget(100),
     logger: captureLogger().logger,
     ...overrides,
@@ -54,7 +57,7 @@ describe('spawnSpecialist', () => {
 
   test('a planner model using function calling (e.g. gpt-3.5-turbo) also drafts and repairs', async () => {
     standin.enqueue({ raw: 'not json' }, { json: draft({ agentId: 'via-function-call' }) });
-    const plannerModel = { endpoint: { apiKey: 'test-key', baseUrl: standin.baseURL }, model: 'gpt-3.5-turbo' };
+    const plannerModel = 'gpt-3.5-turbo';
     const config = await spawnSpecialist('anything', deps({ plannerModel }));
     expect(config.agentId).toBe('via-function-call');
     expect(standin.requests[1]!.body.tool_choice).toEqual({ type: 'function', function: { name: 'specialist_draft' } });

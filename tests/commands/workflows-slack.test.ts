@@ -1,3 +1,4 @@
+import { StoreWorkflowMatcher } from '../../src/workflows/workflow-matcher.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { eventCallback, mentionEvent, nextMessageTs } from '../fakes/slack-events.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
@@ -37,8 +38,9 @@ describe('/save-workflow and /workflows', () => {
     expect(await h.store.workflows.get('T1', 'weekly-status')).toMatchObject({ version: 2, triggers: ['Draft the weekly status update, with risks first'] });
 
     // What the goal path will find for a later request.
-    expect((await h.store.workflows.match('T1', 'draft the weekly status update with the risks first'))?.workflow.name).toBe('weekly-status');
-    expect((await h.store.workflows.match('T1', 'run workflow weekly-status'))?.score).toBe(1);
+    const matcher = new StoreWorkflowMatcher(h.store.workflows);
+    expect((await matcher.match('T1', 'draft the weekly status update with the risks first')).active?.name).toBe('weekly-status');
+    expect((await matcher.match('T1', 'run workflow weekly-status')).active?.reason).toMatch(/by name/);
   });
 
   test('a goal is saved with its whole task graph', async () => {

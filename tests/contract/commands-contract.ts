@@ -1,3 +1,4 @@
+import { StoreWorkflowMatcher } from '../../src/workflows/workflow-matcher.js';
 import { expect, test } from 'vitest';
 import type { Plan } from '../../src/goals/plan.js';
 import { singleTaskPlan } from '../../src/goals/plan.js';
@@ -77,13 +78,14 @@ export function commandsContract(getStore: () => Store): void {
     const fb = await store.feedback.record({ runId: use2, workspaceId: w, userId: 'U3', source: 'command', text: 'wrong numbers', category: 'wrong' });
     expect(fb.ok && fb.proposals).toEqual([expect.objectContaining({ targetKind: 'workflow', targetId: wf!.id })]);
 
-    expect(await store.workflows.match(w, 'run workflow weekly-report')).toMatchObject({ score: 1, workflow: { name: 'weekly-report' } });
-    expect(await store.workflows.match(w, 'Run the workflow `standup`.')).toMatchObject({ score: 1, workflow: { name: 'standup' } });
-    expect(await store.workflows.match(w, 'run workflow nope')).toBeNull();
-    const similar = await store.workflows.match(w, 'Please write the weekly report from the sales numbers!');
-    expect(similar?.workflow.name).toBe('weekly-report');
-    expect(similar?.score).toBeGreaterThanOrEqual(0.6);
-    expect(await store.workflows.match(w, 'what is the capital of France?')).toBeNull();
+    const matcher = new StoreWorkflowMatcher(store.workflows);
+    expect((await matcher.match(w, 'run workflow weekly-report')).active).toMatchObject({ name: 'weekly-report', reason: expect.stringMatching(/by name/) });
+    expect((await matcher.match(w, 'Run the workflow `standup`.')).active).toMatchObject({ name: 'standup' });
+    expect((await matcher.match(w, 'run workflow nope')).active).toBeNull();
+    const similar = await matcher.match(w, 'Please write the weekly report from the sales numbers!');
+    expect(similar.active?.name).toBe('weekly-report');
+    expect(similar.active?.reason).toMatch(/similarity 0\.[6-9]|similarity 1/);
+    expect(await matcher.match(w, 'what is the capital of France?')).toEqual({ active: null, candidate: null });
 
     expect(await store.workflows.remove(w, 'weekly-report')).toBe(true);
     expect(await store.workflows.remove(w, 'weekly-report')).toBe(false);

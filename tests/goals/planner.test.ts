@@ -1,23 +1,26 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { ModelPlanner } from '../../src/goals/planner.js';
 import { startOpenAIStandin, type OpenAIStandin } from '../fakes/openai-standin.js';
+import { memoryMeter, standinModels } from '../support/models.js';
 
 let openai: OpenAIStandin;
 let planner: ModelPlanner;
 beforeAll(async () => {
   openai = await startOpenAIStandin();
-  planner = new ModelPlanner({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1', maxRetries: 0 });
+  planner = new ModelPlanner({ models: standinModels(openai.baseURL), model: 'gpt-4.1', maxRetries: 0 });
 });
 afterAll(async () => { await openai?.close(); });
 beforeEach(() => openai.reset());
 
 const t = (id: string, depends_on: string[] = []) => ({ id, title: id, instructions: `do ${id}`, specialty: 'research', depends_on, level: 'tactical', done_when: 'done' });
-const options = () => ({ specialties: ['research', 'writing'], maxTasks: 3, deadline: Date.now() + 10_000 });
+const options = (meter = memoryMeter()) => ({ specialties: ['research', 'writing'], maxTasks: 3, deadline: Date.now() + 10_000, meter });
 
 test('a valid plan comes back through structured output (json_schema) in one call', async () => {
   openai.enqueue({ json: { title: 'launch', tasks: [t('a'), t('b', ['a'])] }, usage: { prompt_tokens: 300, completion_tokens: 80 } });
-  const outcome = await planner.plan('launch it', options());
-  expect(outcome).toMatchObject({ ok: true, plan: { title: 'launch' }, attempts: [{ tokensIn: 300, tokensOut: 80 }] });
+  const meter = memoryMeter();
+  const outcome = await planner.plan('launch it', options(meter));
+  expect(outcome).toMatchObject({ ok: true, plan: { title: 'launch' }, rejected: [] });
+  expect(meter.steps).toEqual([expect.objectContaining({ kind: 'plan', status: 'ok', model: 'gpt-4.1', tokensIn: 300, tokensOut: 80 })]);
   expect(openai.requests[0]!.body.response_format?.type).toBe('json_schema');
 });
 
@@ -25,7 +28,7 @@ test('a cyclic plan is sent back once with the problem, and the repaired plan is
   openai.enqueue({ json: { title: 'x', tasks: [t('a', ['b']), t('b', ['a'])] } }, { json: { title: 'x', tasks: [t('a'), t('b', ['a'])] } });
   const outcome = await planner.plan('do it', options());
   expect(outcome.ok).toBe(true);
-  expect(outcome.attempts[0]!.problems?.[0]).toMatch(/cycle/);
+  expect(outcome.rejected[0]![0]).toMatch(/cycle/);
   expect(JSON.stringify(openai.requests[1]!.body.messages)).toMatch(/cannot be used: the dependencies form a cycle/);
 });
 
@@ -33,7 +36,7 @@ test('unknown dependency, too many tasks, malformed JSON: one repair, then give 
   openai.enqueue({ json: { title: 'x', tasks: [t('a', ['ghost'])] } }, { json: { title: 'x', tasks: [t('a'), t('b'), t('c'), t('d')] } });
   const tooMany = await planner.plan('do it', options());
   expect(tooMany).toMatchObject({ ok: false });
-  expect(tooMany.attempts.map((a) => a.problems?.[0])).toEqual([expect.stringMatching(/ghost/), expect.stringMatching(/4 tasks; at most 3/)]);
+  expect(tooMany.rejected.map((problems) => problems[0])).toEqual([expect.stringMatching(/ghost/), expect.stringMatching(/4 tasks; at most 3/)]);
   expect(openai.requests).toHaveLength(2);
 
   openai.reset();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EmbeddingMatcher } from '../../src/orchestrator/embedding-matcher.js';
-import { ChatModelRouter } from '../../src/orchestrator/model-router.js';
-import { Router } from '../../src/orchestrator/router.js';
+import { EmbeddingMatcher } from '../../src/serving/embedding-matcher.js';
+import { ChatModelRouter } from '../../src/serving/model-router.js';
+import { Router } from '../../src/serving/router.js';
 import type { Store } from '../../src/store/store.js';
 import { startOpenAIStandin, type OpenAIStandin } from '../fakes/openai-standin.js';
+import { memoryMeter, standinModels } from '../support/models.js';
 import { pgliteStore } from '../support/stores.js';
 
 let store: Store;
@@ -18,10 +19,10 @@ describe('routing without a model call', () => {
   test('clear requests go straight to the matching built-in specialist', async () => {
     const router = new Router(store.agents, null);
     const deadline = Date.now() + 5000;
-    expect(await router.route('Summarize this thread and list the action items', deadline)).toMatchObject({ agentId: 'summarizer', route: 'direct' });
-    expect(await router.route('Can you debug this Python stack trace?', deadline)).toMatchObject({ agentId: 'coding', route: 'direct' });
-    expect(await router.route('Draft an announcement email for customers', deadline)).toMatchObject({ agentId: 'writing', route: 'direct' });
-    expect(await router.route('xyzzy', deadline)).toMatchObject({ agentId: 'general', route: 'fallback' });
+    expect(await router.route('Summarize this thread and list the action items', deadline, memoryMeter())).toMatchObject({ agentId: 'summarizer', route: 'direct' });
+    expect(await router.route('Can you debug this Python stack trace?', deadline, memoryMeter())).toMatchObject({ agentId: 'coding', route: 'direct' });
+    expect(await router.route('Draft an announcement email for customers', deadline, memoryMeter())).toMatchObject({ agentId: 'writing', route: 'direct' });
+    expect(await router.route('xyzzy', deadline, memoryMeter())).toMatchObject({ agentId: 'general', route: 'fallback' });
   });
 
   test('a registry of 1,000+ specialists is searched in SQL, lazily', async () => {
@@ -33,7 +34,7 @@ describe('routing without a model call', () => {
     }
     const { total } = await store.agents.list({ limit: 1 });
     expect(total).toBeGreaterThanOrEqual(1006);
-    const decision = await new Router(store.agents, null).route('our zorbium737 reactors are overheating', Date.now() + 5000);
+    const decision = await new Router(store.agents, null).route('our zorbium737 reactors are overheating', Date.now() + 5000, memoryMeter());
     expect(decision).toMatchObject({ agentId: 'gen-737', route: 'direct' });
   });
 });
@@ -44,17 +45,19 @@ describe('model router for ambiguous requests', () => {
     await store.agents.save({ agentId: 'tax-b', specialty: 'quarlex filings', description: 'quarlex filings and audits', systemPrompt: 'p' });
     openai.reset();
     openai.enqueue({ json: { agent_id: 'tax-b', reason: 'mentions an audit' }, usage: { prompt_tokens: 80, completion_tokens: 12 } });
-    const modelRouter = new ChatModelRouter({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1' });
-    const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000);
-    expect(decision).toMatchObject({ agentId: 'tax-b', route: 'router', routerUsage: { model: 'gpt-4.1', tokensIn: 80, tokensOut: 12 } });
+    const modelRouter = new ChatModelRouter({ models: standinModels(openai.baseURL), model: 'gpt-4.1' });
+    const meter = memoryMeter();
+    const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000, meter);
+    expect(decision).toMatchObject({ agentId: 'tax-b', route: 'router' });
+    expect(meter.steps).toEqual([expect.objectContaining({ kind: 'router', status: 'ok', model: 'gpt-4.1', tokensIn: 80, tokensOut: 12 })]);
     expect(openai.requests).toHaveLength(1);
   });
 
   test('a failing router model falls back to the best lexical match', async () => {
     openai.reset();
     openai.enqueue({ error: { status: 500 } });
-    const modelRouter = new ChatModelRouter({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1' });
-    const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000);
+    const modelRouter = new ChatModelRouter({ models: standinModels(openai.baseURL), model: 'gpt-4.1' });
+    const decision = await new Router(store.agents, modelRouter).route('help with quarlex filings', Date.now() + 5000, memoryMeter());
     expect(decision.route).toBe('direct');
     expect(['tax-a', 'tax-b']).toContain(decision.agentId);
   });
@@ -63,16 +66,21 @@ describe('model router for ambiguous requests', () => {
 describe('embeddings (EMBEDDING_MODEL) break ties without a chat-model call', () => {
   test('close full-text matches are decided by embedding similarity', async () => {
     openai.reset();
-    const embeddings = new EmbeddingMatcher({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'text-embedding-3-small' });
-    const router = new Router(store.agents, new ChatModelRouter({ apiKey: 'sk-test', baseUrl: openai.baseURL, model: 'gpt-4.1' }), { embeddings });
+    const embeddings = new EmbeddingMatcher({ models: standinModels(openai.baseURL), model: 'text-embedding-3-small' });
+    const router = new Router(store.agents, new ChatModelRouter({ models: standinModels(openai.baseURL), model: 'gpt-4.1' }), { embeddings });
     // "deadlinez" is no word the full-text index knows, but it shares most of its letters with "deadlines".
-    const decision = await router.route('quarlex filings deadlinez', Date.now() + 5000);
+    const meter = memoryMeter();
+    const decision = await router.route('quarlex filings deadlinez', Date.now() + 5000, meter);
     expect(decision).toMatchObject({ agentId: 'tax-a', route: 'direct' });
+    // The embeddings call is metered like any other model call: model, tokens and price.
+    expect(meter.steps).toEqual([expect.objectContaining({ kind: 'embedding', status: 'ok', model: 'text-embedding-3-small' })]);
+    expect(meter.steps[0]!.tokensIn).toBeGreaterThan(0);
+    expect(meter.steps[0]!.costUsd).toBeGreaterThan(0);
     expect(decision.reason).toMatch(/embedding match/);
     expect(openai.requests).toHaveLength(0); // no chat completion
     expect(openai.embeddingRequests.length).toBe(1);
     // Specialist vectors are cached: a second request embeds only the request.
-    await router.route('quarlex filings deadlinez again', Date.now() + 5000);
+    await router.route('quarlex filings deadlinez again', Date.now() + 5000, memoryMeter());
     expect(openai.embeddingRequests.at(-1)!.input).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../src/errors.js';
 import type { RunStatus } from '../../src/store/runs.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -14,7 +15,7 @@ export interface SeedRun {
   costUsd?: number;
   tokensIn?: number;
   tokensOut?: number;
-  errorClass?: string;
+  errorClass?: ErrorCode;
   kind?: 'message' | 'command';
 }
 

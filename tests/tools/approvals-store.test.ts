@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ApprovalStore } from '../../src/tools/approval/approval-store.js';
+import { ApprovalStore } from '../../src/store/approvals.js';
 import { ApprovalService } from '../../src/tools/approval/approvals.js';
 import type { Store } from '../../src/store/store.js';
 import { pgliteStore, postgresAvailable, postgresStore } from '../support/stores.js';

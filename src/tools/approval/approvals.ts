@@ -1,6 +1,6 @@
 import type { Logger } from '../../ops/logger.js';
 import type { ApprovalDecision } from '../../orchestrator/surface.js';
-import type { ApprovalRow, ApprovalStore, DecideResult, NewApproval } from './approval-store.js';
+import type { ApprovalRow, ApprovalStore, DecideResult, NewApproval } from '../../store/approvals.js';
 
 export interface ApprovalOutcome {
   decision: ApprovalDecision;

@@ -1,4 +1,4 @@
-import type { RpcTransport } from '../store/rpc.js';
+import type { RpcTransport } from './rpc.js';
 
 export type Period = '24h' | '7d' | '30d' | 'all';
 export const PERIODS: Record<Period, { hours: number | null; label: string }> = {

@@ -1,5 +1,6 @@
-import { OpenAIEmbeddings } from '@langchain/openai';
 import { LRUCache } from 'lru-cache';
+import type { Models } from '../model/models.js';
+import type { RunMeter } from '../model/run-meter.js';
 import type { AgentSummary } from '../store/agents.js';
 
 export interface EmbeddingChoice {
@@ -12,24 +13,23 @@ export interface EmbeddingChoice {
 /**
  * Embedding similarity between a request and specialists' "specialty: description", used by the router to
  * break a tie between close full-text matches (and to find a fit when no word matched) without a chat-model
- * call. Specialist vectors are cached per agent version; each request costs one embeddings call.
+ * call. Specialist vectors are cached per agent version; each request costs one embeddings call, metered as
+ * an 'embedding' step of its run.
  */
 export class EmbeddingMatcher {
-  private readonly embeddings: OpenAIEmbeddings;
   private readonly cache = new LRUCache<string, number[]>({ max: 5000 });
 
-  constructor(options: { apiKey: string; baseUrl?: string; model: string }) {
-    this.embeddings = new OpenAIEmbeddings({
-      model: options.model, apiKey: options.apiKey, maxRetries: 1,
-      ...(options.baseUrl ? { configuration: { baseURL: options.baseUrl } } : {}),
-    });
-  }
+  constructor(private readonly options: { models: Models; model: string }) {}
 
-  async choose(text: string, candidates: Array<Pick<AgentSummary, 'agentId' | 'version' | 'specialty' | 'description'>>): Promise<EmbeddingChoice | null> {
+  async choose(text: string, candidates: Array<Pick<AgentSummary, 'agentId' | 'version' | 'specialty' | 'description'>>,
+    meter: RunMeter): Promise<EmbeddingChoice | null> {
     if (candidates.length === 0) return null;
     const missing = candidates.filter((c) => !this.cache.has(key(c)));
-    const [query, ...vectors] = await this.embeddings.embedDocuments([text.slice(0, 4000), ...missing.map((c) => `${c.specialty}: ${c.description}`)]);
-    missing.forEach((c, i) => this.cache.set(key(c), vectors[i]!));
+    const { vectors } = await this.options.models.embed({
+      model: this.options.model, texts: [text.slice(0, 4000), ...missing.map((c) => `${c.specialty}: ${c.description}`)],
+    }, { meter, kind: 'embedding', name: 'routing' });
+    const [query, ...fresh] = vectors;
+    missing.forEach((c, i) => this.cache.set(key(c), fresh[i]!));
     const scored = candidates
       .map((c) => ({ agentId: c.agentId, similarity: cosine(query!, this.cache.get(key(c))!) }))
       .sort((a, b) => b.similarity - a.similarity);

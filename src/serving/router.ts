@@ -1,3 +1,4 @@
+import type { RunMeter } from '../model/run-meter.js';
 import type { AgentMatch, AgentStore } from '../store/agents.js';
 import type { EmbeddingMatcher } from './embedding-matcher.js';
 
@@ -8,15 +9,11 @@ export interface RouteDecision {
   /** direct: clear registry match; router: a model chose among candidates; fallback: nothing matched. */
   route: 'direct' | 'router' | 'fallback';
   reason: string;
-  /** Present when a model call was made to decide. */
-  routerUsage?: { model: string; tokensIn: number; tokensOut: number; latencyMs: number };
 }
 
 /** Chooses among close candidates with a model call; only used when the registry match is ambiguous. */
 export interface ModelRouter {
-  choose(text: string, candidates: AgentMatch[], deadline: number): Promise<{
-    agentId: string; reason: string; model: string; tokensIn: number; tokensOut: number; latencyMs: number;
-  }>;
+  choose(text: string, candidates: AgentMatch[], deadline: number, meter: RunMeter): Promise<{ agentId: string; reason: string }>;
 }
 
 export interface RouterOptions {
@@ -43,7 +40,7 @@ export class Router {
   private readonly embeddings: EmbeddingMatcher | null;
 
   constructor(
-    private readonly agents: AgentStore,
+    private readonly agents: Pick<AgentStore, 'search' | 'list'>,
     private readonly modelRouter: ModelRouter | null,
     private readonly options: RouterOptions = {},
   ) {
@@ -52,15 +49,15 @@ export class Router {
     this.embeddings = options.embeddings ?? null;
   }
 
-  async route(text: string, deadline: number): Promise<RouteDecision> {
+  async route(text: string, deadline: number, meter: RunMeter): Promise<RouteDecision> {
     const matches = (await this.agents.search(text, 5)).filter((m) => m.rank >= this.minRank);
     const [top, second] = matches;
-    if (!top) return (await this.byEmbedding(text)) ?? { agentId: FALLBACK_AGENT_ID, route: 'fallback', reason: 'no specialist matched the request' };
+    if (!top) return (await this.byEmbedding(text, meter)) ?? { agentId: FALLBACK_AGENT_ID, route: 'fallback', reason: 'no specialist matched the request' };
     if (!second || top.rank >= second.rank * this.clearMargin) {
       return { agentId: top.agentId, route: 'direct', reason: `registry match on "${top.specialty}" (rank ${top.rank.toFixed(3)})` };
     }
     const close = matches.filter((m) => m.rank * this.clearMargin > top.rank);
-    const embedded = await this.embeddings?.choose(text, close).catch(() => null);
+    const embedded = await this.embeddings?.choose(text, close, meter).catch(() => null);
     if (embedded && embedded.margin >= (this.options.embeddingMargin ?? 0.05)) {
       return { agentId: embedded.agentId, route: 'direct', reason: `embedding match among ${close.map((m) => m.agentId).join(', ')} (similarity ${embedded.similarity.toFixed(2)})` };
     }
@@ -68,13 +65,12 @@ export class Router {
       return { agentId: top.agentId, route: 'direct', reason: `closest registry match on "${top.specialty}" (ambiguous, no router model)` };
     }
     try {
-      const choice = await this.modelRouter.choose(text, close, deadline);
+      const choice = await this.modelRouter.choose(text, close, deadline, meter);
       const chosen = close.find((m) => m.agentId === choice.agentId) ?? top;
       return {
         agentId: chosen.agentId,
         route: 'router',
         reason: `router model chose "${chosen.specialty}" among ${close.map((m) => m.agentId).join(', ')}: ${choice.reason}`.slice(0, 500),
-        routerUsage: { model: choice.model, tokensIn: choice.tokensIn, tokensOut: choice.tokensOut, latencyMs: choice.latencyMs },
       };
     } catch {
       // Routing is an optimisation: if the router model fails, the best lexical match still answers.
@@ -83,10 +79,10 @@ export class Router {
   }
 
   /** No word matched: the closest specialist by meaning among the first page of the registry, if any is close. */
-  private async byEmbedding(text: string): Promise<RouteDecision | null> {
+  private async byEmbedding(text: string, meter: RunMeter): Promise<RouteDecision | null> {
     if (!this.embeddings) return null;
     const { agents } = await this.agents.list({ limit: 200 });
-    const choice = await this.embeddings.choose(text, agents).catch(() => null);
+    const choice = await this.embeddings.choose(text, agents, meter).catch(() => null);
     if (!choice || choice.similarity < (this.options.embeddingFloor ?? 0.35)) return null;
     return { agentId: choice.agentId, route: 'direct', reason: `embedding match (similarity ${choice.similarity.toFixed(2)})` };
   }

@@ -1,5 +1,5 @@
-import { camelize } from '../../store/rows.js';
-import type { RpcTransport } from '../../store/rpc.js';
+import { camelize } from './rows.js';
+import type { RpcTransport } from './rpc.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'timeout';
 

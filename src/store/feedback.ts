@@ -1,7 +1,6 @@
-import { camelize } from '../store/rows.js';
-import type { RpcTransport } from '../store/rpc.js';
-import { toRun, type Run } from '../store/runs.js';
-import type { FeedbackCategory } from './classify.js';
+import { camelize } from './rows.js';
+import type { RpcTransport } from './rpc.js';
+import { toRun, type Run } from './runs.js';
 
 export type FeedbackSource = 'command' | 'button' | 'modal' | 'console';
 
@@ -34,7 +33,7 @@ export interface RecordFeedbackInput {
   rating?: number;
   text?: string;
   /** Set: an improvement proposal is filed against what the run used (agents or workflow). */
-  category?: FeedbackCategory;
+  category?: string;
   /** Repeated submissions with one key are one row (button clicks: run + user); the latest rating wins. */
   dedupeKey?: string;
 }

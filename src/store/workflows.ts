@@ -1,7 +1,6 @@
-import type { Plan } from '../goals/plan.js';
-import { camelize, numberOrNull } from '../store/rows.js';
-import type { RpcTransport } from '../store/rpc.js';
-import { explicitWorkflowName, triggerScore } from './similarity.js';
+import { camelize, numberOrNull } from './rows.js';
+import type { RpcTransport } from './rpc.js';
+import type { Plan } from './task-graph.js';
 
 export type WorkflowKind = 'saved' | 'induced';
 
@@ -48,8 +47,6 @@ export type SaveWorkflowResult =
   | { ok: false; reason: 'name_taken'; existing: Workflow };
 
 export const WORKFLOW_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Similarity to a trigger needed for a request to replay a workflow. */
-export const DEFAULT_MATCH_THRESHOLD = 0.6;
 
 export function toWorkflow(row: unknown): Workflow {
   const w = camelize<Workflow>(row);
@@ -64,11 +61,11 @@ export function toWorkflow(row: unknown): Workflow {
 export const successRate = (w: Pick<Workflow, 'uses' | 'successes'>): number | null => (w.uses > 0 ? w.successes / w.uses : null);
 
 /**
- * Saved (/save-workflow) and induced (workflow analyst) workflows. The goal path calls `match` on each
- * request and replays the graph of a match, then `recordUse` with the outcome.
+ * Saved (/save-workflow) and induced (workflow analyst) workflows, their versions and their use. Matching a
+ * request to a workflow is src/workflows/workflow-matcher.ts; this is persistence only.
  */
 export class WorkflowStore {
-  constructor(private readonly rpc: RpcTransport, private readonly threshold = DEFAULT_MATCH_THRESHOLD) {}
+  constructor(private readonly rpc: RpcTransport) {}
 
   async save(input: SaveWorkflowInput): Promise<SaveWorkflowResult> {
     const row = (await this.rpc.call('workflow_save', {
@@ -107,28 +104,22 @@ export class WorkflowStore {
     return ((await this.rpc.call('goal_plan_for_run', { p_run_id: runId })) as Plan | null) ?? null;
   }
 
-  /**
-   * The active workflow a request should replay: "run workflow <name>" (score 1), else the workflow whose
-   * trigger is most similar (Jaccard of normalised words) at or above the threshold; saved ones win ties
-   * over induced ones, then the most used. Null when nothing matches.
-   */
-  async match(workspaceId: string, text: string): Promise<{ workflow: Workflow; score: number } | null> {
-    const named = explicitWorkflowName(text);
-    if (named) {
-      const workflow = await this.get(workspaceId, named);
-      return workflow && workflow.status === 'active' ? { workflow, score: 1 } : null;
-    }
-    let best: { workflow: Workflow; score: number } | null = null;
-    for (const workflow of await this.list(workspaceId, 'active')) {
-      const score = triggerScore(text, workflow.triggers);
-      if (score < this.threshold) continue;
-      if (!best || score > best.score || (score === best.score && better(workflow, best.workflow))) best = { workflow, score };
-    }
-    return best;
+  async getById(workflowId: string): Promise<Workflow | null> {
+    const row = await this.rpc.call('workflow_get_by_id', { p_workflow_id: workflowId });
+    return row ? toWorkflow(row) : null;
   }
-}
 
-function better(a: Workflow, b: Workflow): boolean {
-  if (a.kind !== b.kind) return a.kind === 'saved';
-  return a.uses > b.uses;
+  /** active (replayed for everyone), candidate (replayed only in an experiment's candidate arm) or archived; recorded with who and why. */
+  async setStatus(workflowId: string, status: Workflow['status'], actor: string, reason?: string): Promise<{ ok: boolean; fromStatus?: string }> {
+    const row = (await this.rpc.call('workflow_set_status', { p_workflow_id: workflowId, p_status: status, p_actor: actor, p_reason: reason })) as
+      { ok: boolean; from_status?: string };
+    return { ok: row.ok, ...(row.from_status ? { fromStatus: row.from_status } : {}) };
+  }
+
+  /** Restores an earlier version's graph and triggers as a new version; recorded with who and why. */
+  async rollback(workflowId: string, version: number, actor: string, reason?: string): Promise<{ ok: boolean; workflow?: Workflow; reason?: string }> {
+    const row = (await this.rpc.call('workflow_rollback', { p_workflow_id: workflowId, p_version: version, p_actor: actor, p_reason: reason })) as
+      { ok: boolean; workflow?: unknown; reason?: string };
+    return row.ok ? { ok: true, workflow: toWorkflow(row.workflow) } : { ok: false, ...(row.reason ? { reason: row.reason } : {}) };
+  }
 }

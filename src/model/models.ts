@@ -1,0 +1,77 @@
+import { AppError, asAppError, type ErrorCode } from '../errors.js';
+import type { StepKind } from '../store/runs.js';
+import type {
+  ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, ModelPort, ModelUsage, StructuredRequest, StructuredResponse,
+} from './port.js';
+import type { RunMeter } from './run-meter.js';
+
+/** Who a model call is for: the run it is charged to, and what kind of step it is in that run. */
+export interface MeterTag {
+  meter: RunMeter;
+  kind: Extract<StepKind, 'model' | 'router' | 'plan' | 'synthesis' | 'embedding' | 'judge' | 'analyst'>;
+  /** Task id, analyst name, ... */
+  name?: string;
+  agentId?: string;
+  agentVersion?: number;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Every model call the app makes goes through here, whoever makes it — specialists, the router, the planner,
+ * spawning, embeddings, analysts, judges. Each call becomes a run step with its model, tokens, cost (null when
+ * the model has no price) and latency, success or failure, so the run log is the complete record of model
+ * spend that cost reports, budgets and the learning loop read. Null port: no model is configured, and every
+ * call fails with MODEL_NOT_CONFIGURED (commands that need no model keep working).
+ */
+export class Models {
+  constructor(private readonly port: ModelPort | null) {}
+
+  get configured(): boolean {
+    return this.port !== null;
+  }
+
+  chat(request: ChatRequest, tag: MeterTag): Promise<ChatResponse> {
+    return this.metered(tag, request.model, (port) => port.doChat(request), (r) => ({
+      ...(r.finishReason ? { finishReason: r.finishReason } : {}),
+      ...(request.tools?.length ? { tools: request.tools.length, toolCalls: r.message.tool_calls?.length ?? 0 } : {}),
+      ...(request.onToken ? { streamed: true } : {}),
+    }));
+  }
+
+  structured<T>(request: StructuredRequest<T>, tag: MeterTag): Promise<StructuredResponse<T>> {
+    return this.metered(tag, request.model, (port) => port.doStructured(request), (r) => (r.parsed === null ? { parsed: false } : {}));
+  }
+
+  embed(request: EmbedRequest, tag: MeterTag): Promise<EmbedResponse> {
+    return this.metered(tag, request.model, (port) => port.doEmbed(request), () => ({ texts: request.texts.length }));
+  }
+
+  private async metered<R extends ModelUsage>(tag: MeterTag, model: string, call: (port: ModelPort) => Promise<R>,
+    detail: (response: R) => Record<string, unknown>): Promise<R> {
+    if (!this.port) throw new AppError('MODEL_NOT_CONFIGURED', 'no model endpoint configured (OPENAI_API_KEY / OPENAI_BASE_URL)');
+    tag.meter.checkLimit();
+    const started = performance.now();
+    const base = { kind: tag.kind, ...(tag.name ? { name: tag.name } : {}), ...(tag.agentId ? { agentId: tag.agentId } : {}),
+      ...(tag.agentVersion !== undefined ? { agentVersion: tag.agentVersion } : {}) };
+    let response: R;
+    try {
+      response = await call(this.port);
+    } catch (raw) {
+      const error = asAppError(raw);
+      await tag.meter.record({
+        ...base, model, tokensIn: 0, tokensOut: 0, status: stepStatusFor(error.code), errorClass: error.code,
+        latencyMs: performance.now() - started, detail: { ...tag.detail, message: error.message.slice(0, 300) },
+      });
+      throw error;
+    }
+    await tag.meter.record({
+      ...base, model: response.model, tokensIn: response.tokensIn, tokensOut: response.tokensOut, status: 'ok',
+      latencyMs: performance.now() - started, detail: { ...tag.detail, ...detail(response) },
+    });
+    return response;
+  }
+}
+
+function stepStatusFor(code: ErrorCode): 'timeout' | 'cancelled' | 'error' {
+  return code === 'MODEL_TIMEOUT' ? 'timeout' : code === 'CANCELLED' ? 'cancelled' : 'error';
+}
