@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { createImproverCommands } from '../../src/commands/improver-commands.js';
 import type { Store } from '../../src/store/store.js';
+import { sourceFiles as sourcePaths } from '../support/source-files.js';
 
 /**
  * What the code needs from the Slack app configuration, read from the code itself, so that the manifest test
@@ -15,15 +15,7 @@ export interface SourceFile { path: string; text: string }
 
 /** Every .ts file under src/ (tests and declarations excluded), with comments removed. */
 export function sourceFiles(dir = 'src'): SourceFile[] {
-  const files: SourceFile[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...sourceFiles(path));
-    else if (path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.endsWith('.d.ts')) {
-      files.push({ path, text: withoutComments(readFileSync(path, 'utf8')) });
-    }
-  }
-  return files;
+  return sourcePaths(dir).map((path) => ({ path, text: withoutComments(readFileSync(path, 'utf8')) }));
 }
 
 // Block comments that start a line, and `//` comments after whitespace (so `https://` in a string stays).
