@@ -8,7 +8,7 @@ import { createLogger } from './ops/logger.js';
 // Whatever happens, the process exits within this after SIGTERM/SIGINT.
 const HARD_EXIT_MS = 10_000;
 
-/** Entry point: configuration (exit 2 when invalid), then the app in the mode the environment selects. */
+/** Entry point: configuration (exit 2 when invalid or the data directory is in use), then the app in the mode the environment selects. */
 async function main(): Promise<void> {
   // A local .env is a convenience for development; real deployments set the environment directly.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -31,6 +31,12 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config, { logger });
   } catch (error) {
+    if (error instanceof AppError && error.code === 'STORE_LOCKED') {
+      // Another process has the data directory: the operator's to resolve, not a crash, so no stack; status 2.
+      logger.fatal({ code: error.code, ...error.details }, 'could not start: data directory in use');
+      process.stderr.write(`Could not start: ${error.message}\n`);
+      process.exit(2);
+    }
     const message = error instanceof AppError ? error.message : String(error);
     logger.fatal({ err: error }, 'could not start');
     process.stderr.write(`Could not start: ${message}\n`);

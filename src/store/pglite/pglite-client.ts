@@ -1,12 +1,33 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient } from '../sql-client.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
-/** Embedded Postgres (WASM) in DATA_DIR, or in memory when dataDir is undefined (tests). */
-export async function openPglite(dataDir?: string): Promise<SqlClient> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-  return wrap(db, async () => { await db.close(); });
+/** A PGlite client; opened from a directory, it holds that directory's lock until closed. */
+export interface LockedSqlClient extends SqlClient {
+  /** Present when opened from a directory: holder metadata, and where to publish the control endpoint. */
+  readonly lock?: DataDirLock;
+}
+
+/**
+ * Embedded Postgres (WASM) in DATA_DIR, or in memory when dataDir is undefined (tests; no lock).
+ * Throws STORE_LOCKED when another live process has the directory.
+ */
+export async function openPglite(dataDir?: string): Promise<LockedSqlClient> {
+  if (!dataDir) {
+    const db = await PGlite.create();
+    return wrap(db, async () => { await db.close(); });
+  }
+  // The lock comes first: PGlite must not touch files another process has open.
+  const lock = await acquireDataDirLock(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(lock.dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  // Released only once PGlite closed cleanly; if close fails, the lock stays until this process exits.
+  return { ...wrap(db, async () => { await db.close(); lock.release(); }), lock };
 }
 
 function wrap(db: PGlite | Transaction, close: () => Promise<void>): SqlClient {
