@@ -1,7 +1,9 @@
 /**
- * Lexical similarity between a request and a workflow's trigger examples. Deliberately simple (normalised
- * tokens, Jaccard): it runs on every message before any model call, it is explainable ("4 of 5 words
- * match"), and it needs no embedding endpoint.
+ * The first workflow matcher: Jaccard similarity of normalised words between a request and a workflow's
+ * trigger examples. Superseded by matcher.ts (name mentions, weighted similarity, intent guards), which
+ * keeps using explicitWorkflowName below for "run workflow <name>"; triggerScore stays as the baseline the
+ * quality test (tests/workflows/matcher-quality.test.ts) measures the new matcher against, and for
+ * WorkflowStore.match until the store calls matchWorkflow.
  */
 const STOPWORDS = new Set([
   'a', 'an', 'the', 'and', 'or', 'of', 'to', 'for', 'in', 'on', 'at', 'by', 'with', 'from', 'about', 'into', 'as',
