@@ -22,6 +22,8 @@ import { ChatModelRouter } from './serving/model-router.js';
 import { Router } from './serving/router.js';
 import { ServingDecider } from './serving/serving.js';
 import { StoreWorkflowMatcher } from './workflows/workflow-matcher.js';
+import { ExperimentArms } from './improvement/experiment-arms.js';
+import { NO_EXPERIMENTS } from './serving/arms.js';
 import type { CommandDispatcher } from './commands/dispatcher.js';
 import { appHome } from './commands/app-home.js';
 import { createImproverCommands } from './commands/improver-commands.js';
@@ -105,8 +107,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       embeddings: models.configured && config.model.embeddingModel ? new EmbeddingMatcher({ models, model: config.model.embeddingModel }) : null,
     }),
     agents: store.agents,
+    threads: store.runs,
     workflows: new StoreWorkflowMatcher(store.workflows),
     canPlan: models.configured,
+    // Live experiments choose their arm here; LEARNING_ENABLED=false serves the current versions only.
+    arms: config.learning.enabled ? new ExperimentArms(store.experiments) : NO_EXPERIMENTS,
   });
   const orchestrator = new Orchestrator(
     {

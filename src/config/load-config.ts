@@ -39,6 +39,7 @@ export interface Config {
   goals: GoalBudget;
   /** Tool calling, built-in tools, MCP servers, approvals. */
   tools: ToolSettings;
+  learning: { enabled: boolean };
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
   secrets: string[];
 }
@@ -127,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: get('GOAL_CONCURRENCY'),
     },
     tools: tools!.settings,
+    learning: { enabled: get('LEARNING_ENABLED') },
     secrets,
   };
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 export interface VariableSpec {
   name: string;
-  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Agents' | 'Goals' | 'Tools';
+  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Agents' | 'Goals' | 'Tools' | 'Learning';
   /** What the value should look like, shown when it is wrong. */
   shape: string;
   example: string;
@@ -20,6 +20,10 @@ const optionalString = z.string().trim().min(1).optional();
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positiveNumber = z.coerce.number().positive();
 const url = z.string().trim().url();
+/** true/false (also 1/0, yes/no, on/off), case-insensitive. */
+const booleanFlag = z.string().trim().toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 export const VARIABLES = [
   // Slack
@@ -144,6 +148,10 @@ export const VARIABLES = [
   { name: 'SPAWN_TOOL_ALLOWLIST', group: 'Tools', shape: 'comma-separated tool names or server__* grants, or empty', example: 'calculator,current_time',
     description: 'Tools a newly drafted specialist may be granted; any others it asks for are dropped (and the reason noted).',
     schema: optionalString },
+  // Learning
+  { name: 'LEARNING_ENABLED', group: 'Learning', shape: 'true or false', example: 'true',
+    description: 'false: the static baseline. No experiment arm is ever served; every request gets the current versions.',
+    schema: booleanFlag.default(true) },
 ] as const satisfies readonly VariableSpec[];
 
 export type VariableName = (typeof VARIABLES)[number]['name'];

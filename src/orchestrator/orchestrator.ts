@@ -173,6 +173,8 @@ export class Orchestrator {
   private async decide(ctx: RequestContext, scope: 'any' | 'direct'): Promise<ServingDecision> {
     const request: ServingRequest = {
       workspaceId: ctx.message.workspaceId, userId: ctx.message.userId, text: ctx.text, unitKey: ctx.unitKey, deadline: ctx.deadline, meter: ctx.meter,
+      ...(ctx.message.channelId && ctx.message.threadTs && ctx.message.threadTs !== ctx.message.messageTs
+        ? { thread: { channelId: ctx.message.channelId, threadTs: ctx.message.threadTs } } : {}),
     };
     const decision = scope === 'direct' ? await this.deps.serving.decideDirect(request) : await this.deps.serving.decide(request);
     await this.deps.runLog.recordServing(ctx.runId, servingRecord(decision));

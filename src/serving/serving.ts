@@ -1,6 +1,6 @@
 import type { RunMeter } from '../model/run-meter.js';
 import type { AgentStore } from '../store/agents.js';
-import type { ServingRecord } from '../store/runs.js';
+import type { RunStore, ServingRecord } from '../store/runs.js';
 import type { Plan } from '../store/task-graph.js';
 import { NO_EXPERIMENTS, type Arm, type ArmChooser } from './arms.js';
 import { detectGoal } from './detect-goal.js';
@@ -52,6 +52,8 @@ export interface ServingRequest {
   workspaceId: string;
   userId: string;
   text: string;
+  /** Set for a follow-up in a thread: the thread where the conversation continues. */
+  thread?: { channelId: string; threadTs: string };
   /** The experiment unit: one thread (workspace:channel:thread), so a conversation never switches arms. */
   unitKey: string;
   deadline: number;
@@ -69,6 +71,8 @@ export interface ServingPolicy {
 export interface ServingDeps {
   router: Router;
   agents: Pick<AgentStore, 'currentVersions'>;
+  /** Who answered earlier in a thread: a follow-up that matches no specialist stays with them. */
+  threads?: Pick<RunStore, 'threadAgent'>;
   workflows?: WorkflowMatcher;
   /** False without a planner model: goals are answered directly. */
   canPlan: boolean;
@@ -122,7 +126,11 @@ export class ServingDecider {
   }
 
   private async direct(request: ServingRequest): Promise<ServingDecision> {
-    const routed = await this.deps.router.route(request.text, request.deadline, request.meter);
+    let routed = await this.deps.router.route(request.text, request.deadline, request.meter);
+    if (routed.route === 'fallback' && request.thread && this.deps.threads) {
+      const previous = await this.deps.threads.threadAgent(request.workspaceId, request.thread.channelId, request.thread.threadTs).catch(() => null);
+      if (previous) routed = { agentId: previous, route: 'direct', reason: `continues the thread with ${previous} (the request names no other specialty)` };
+    }
     const assignment = await this.arms.assign({ kind: 'agent', id: routed.agentId }, request.unitKey);
     const version = assignment?.agentVersion ?? (await this.deps.agents.currentVersions([routed.agentId]))[routed.agentId];
     return {

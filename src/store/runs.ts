@@ -231,6 +231,12 @@ export class RunStore {
     return (await this.rpc.call('run_thread_known', { p_workspace_id: workspaceId, p_channel_id: channelId, p_thread_ts: threadTs })) === true;
   }
 
+  /** The specialist that last answered in this thread (a direct answer), or null. */
+  async threadAgent(workspaceId: string, channelId: string, threadTs: string): Promise<string | null> {
+    const row = await this.rpc.call('run_thread_agent', { p_workspace_id: workspaceId, p_channel_id: channelId, p_thread_ts: threadTs });
+    return typeof row === 'string' ? row : null;
+  }
+
   async find(key: { workspaceId: string; eventId?: string; channelId?: string; messageTs?: string }): Promise<Run[]> {
     const rows = (await this.rpc.call('run_find', {
       p_workspace_id: key.workspaceId,

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { AgentStore } from './agents.js';
 import { ApprovalStore } from './approvals.js';
+import { ExperimentStore } from './experiments.js';
 import { FeedbackStore } from './feedback.js';
 import { GoalStore } from './goals.js';
 import { MetricsStore } from './metrics.js';
@@ -9,7 +10,7 @@ import { RunStore } from './runs.js';
 import { WorkflowStore } from './workflows.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 4;
+export const REQUIRED_SCHEMA_VERSION = 5;
 
 /**
  * The store's domains. Each is a small class over the one RpcTransport port (runs.ts, agents.ts, ...), with its
@@ -23,6 +24,7 @@ export interface Stores {
   workflows: WorkflowStore;
   metrics: MetricsStore;
   approvals: ApprovalStore;
+  experiments: ExperimentStore;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Store implements Stores {
   readonly workflows: WorkflowStore;
   readonly metrics: MetricsStore;
   readonly approvals: ApprovalStore;
+  readonly experiments: ExperimentStore;
 
   constructor(readonly transport: RpcTransport) {
     this.runs = new RunStore(transport);
@@ -46,6 +49,7 @@ export class Store implements Stores {
     this.workflows = new WorkflowStore(transport);
     this.metrics = new MetricsStore(transport);
     this.approvals = new ApprovalStore(transport);
+    this.experiments = new ExperimentStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {
