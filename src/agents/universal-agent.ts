@@ -172,6 +172,7 @@ export class UniversalAgent implements Agent {
       ...(input.signal ? { signal: input.signal } : {}),
       ...(this.deps.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: this.deps.attemptTimeoutMs } : {}),
       ...(this.deps.baseDelayMs !== undefined ? { baseDelayMs: this.deps.baseDelayMs } : {}),
+      ...(this.deps.endpoint?.baseUrl ? { baseUrl: this.deps.endpoint.baseUrl } : {}),
     });
 
     const text = textOf(message.content);
