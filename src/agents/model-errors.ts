@@ -7,7 +7,15 @@ import { AppError, type ErrorCode } from '../errors.js';
  * An AppError passes through unchanged; anything unrecognised becomes INTERNAL (not retryable), so a bug
  * in our own code is never mistaken for a flaky model and retried.
  */
-export function classifyModelError(error: unknown): AppError {
+export interface ClassifyOptions {
+  /**
+   * The configured endpoint (OPENAI_BASE_URL). Names the server in MODEL_UNREACHABLE messages as the admin
+   * wrote it (the socket error only knows the resolved address, and a TLS error not even that).
+   */
+  baseUrl?: string;
+}
+
+export function classifyModelError(error: unknown, options: ClassifyOptions = {}): AppError {
   if (error instanceof AppError) return error;
   const e = fields(error);
   // LangChain wraps context overflow in its own error with the SDK error as `cause`; look one level down.
@@ -45,6 +53,13 @@ export function classifyModelError(error: unknown): AppError {
   }
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.ctor === 'APIConnectionTimeoutError' || e.ctor === 'APIUserAbortError') {
     return make('MODEL_TIMEOUT', 'the model call was aborted or timed out', { retryable: true });
+  }
+  const unreachable = unreachableServer(error, options.baseUrl);
+  if (unreachable) {
+    // Nobody is listening, the name does not resolve, or TLS fails: the same on every attempt, so at most one
+    // quick retry (a refused connection can be a server still starting) and none for DNS or TLS.
+    return new AppError('MODEL_UNREACHABLE', `cannot reach the model server${unreachable.host ? ` at ${unreachable.host}` : ''} (${unreachable.socketCode})`,
+      { cause: error, retryable: unreachable.reason === 'connection_refused', details: { ...details, ...unreachable } });
   }
   if (e.ctor === 'APIConnectionError' || isNetworkCode(e.code) || isNetworkCode(cause.code)) {
     return make('MODEL_SERVER_ERROR', 'could not reach the model provider, or the connection dropped', { retryable: true });
@@ -87,6 +102,87 @@ function fields(error: unknown): ErrorFields {
   set('lcErrorCode', str(r.lc_error_code));
   return out;
 }
+
+export type UnreachableReason = 'connection_refused' | 'dns' | 'tls' | 'blocked_port';
+
+interface Unreachable {
+  reason: UnreachableReason;
+  /** The socket error's code (ECONNREFUSED, ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT…), or 'bad_port'. */
+  socketCode: string;
+  /** host[:port] of the server, when known. */
+  host?: string;
+}
+
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA']);
+// Node's certificate verification codes (OpenSSL X509_V_ERR_* names without the prefix) and TLS/SSL errors.
+const TLS_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'HOSTNAME_MISMATCH', 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE']);
+
+function unreachableReasonFor(code: string): UnreachableReason | undefined {
+  if (code === 'ECONNREFUSED') return 'connection_refused';
+  if (DNS_CODES.has(code)) return 'dns';
+  if (TLS_CODES.has(code) || code.startsWith('CERT_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) return 'tls';
+  return undefined;
+}
+
+/**
+ * The connection never got as far as HTTP: decided from the socket error's code, which undici puts in the
+ * `cause` of fetch's TypeError, itself the `cause` of the OpenAI SDK's APIConnectionError (LangChain may add
+ * one more level), so the chain is walked a few levels down.
+ */
+function unreachableServer(error: unknown, baseUrl: string | undefined): Unreachable | undefined {
+  const configured = hostOf(baseUrl);
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const r = current as Record<string, unknown>;
+    const code = typeof r.code === 'string' ? r.code : undefined;
+    const reason = code ? unreachableReasonFor(code) : undefined;
+    if (code && reason) {
+      const host = configured ?? socketHost(r);
+      return { reason, socketCode: code, ...(host ? { host } : {}) };
+    }
+    current = r.cause;
+  }
+  // fetch refuses ports on the Fetch standard's block list (9, 6000, …) before connecting, with no error code:
+  // a connection error on such a configured port can only be that.
+  const port = portOf(baseUrl);
+  const top = fields(error);
+  const isConnectionError = top.ctor === 'APIConnectionError' || (top.name === 'TypeError' && top.cause instanceof Error);
+  if (isConnectionError && port !== undefined && FETCH_BLOCKED_PORTS.has(port)) {
+    return { reason: 'blocked_port', socketCode: 'bad_port', ...(configured ? { host: configured } : {}) };
+  }
+  return undefined;
+}
+
+/** host[:port] from a socket error: DNS errors carry `hostname`, connect errors `address` and `port`, TLS `host`. */
+function socketHost(r: Record<string, unknown>): string | undefined {
+  if (typeof r.hostname === 'string' && r.hostname) return r.hostname;
+  if (typeof r.address === 'string' && r.address) {
+    const address = r.address.includes(':') ? `[${r.address}]` : r.address;
+    return typeof r.port === 'number' ? `${address}:${r.port}` : address;
+  }
+  return typeof r.host === 'string' && r.host ? r.host : undefined;
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try { return new URL(url).host || undefined; } catch { return undefined; }
+}
+
+function portOf(url: string | undefined): number | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  } catch { return undefined; }
+}
+
+/** https://fetch.spec.whatwg.org/#port-blocking (checked against Node 20's undici). */
+const FETCH_BLOCKED_PORTS = new Set([1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102,
+  103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531,
+  532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
+  6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   'EHOSTUNREACH', 'ENETUNREACH']);
@@ -133,6 +229,10 @@ export function userMessageFor(error: AppError): string {
       return error.details.reason === 'model_not_found'
         ? "The model this assistant is configured to use doesn't exist at the model endpoint. An admin needs to check DEFAULT_MODEL and the agent's model setting."
         : "No model is configured, so I can't answer questions yet. An admin needs to set OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server) and restart.";
+    case 'MODEL_UNREACHABLE': {
+      const host = typeof error.details.host === 'string' ? ` at ${error.details.host}` : '';
+      return `I can't reach the model server${host} (${unreachableWords(error)}). An admin should check OPENAI_BASE_URL.`;
+    }
     case 'MODEL_SERVER_ERROR':
       return 'The model provider is having trouble right now and retrying did not help. Please try again in a few minutes.';
     case 'MODEL_TIMEOUT':
@@ -158,5 +258,17 @@ export function userMessageFor(error: AppError): string {
       return error.category === 'USER'
         ? 'I could not process that request. Please check it and try again.'
         : 'Something went wrong on my side and I could not answer. Please try again; if it keeps happening, tell an admin.';
+  }
+}
+
+/** What went wrong, in words, for the sentence "I can't reach the model server at … (…)". */
+function unreachableWords(error: AppError): string {
+  const code = typeof error.details.socketCode === 'string' ? error.details.socketCode : 'unknown';
+  switch (error.details.reason as UnreachableReason | undefined) {
+    case 'connection_refused': return 'connection refused';
+    case 'dns': return `its name does not resolve: ${code}`;
+    case 'tls': return `the TLS connection failed: ${code}`;
+    case 'blocked_port': return 'HTTP clients refuse to connect to that port';
+    default: return code;
   }
 }

@@ -3,6 +3,13 @@ import { classifyModelError } from './model-errors.js';
 
 export const RETRY_BASE_DELAY_MS = 500;
 export const RETRY_MAX_DELAY_MS = 8_000;
+/**
+ * MODEL_UNREACHABLE (nothing listening, DNS, TLS) is retried at most once, after this short fixed wait and only
+ * when classified retryable (a refused connection: a local server may be starting). Backing off for seconds
+ * would only make the user wait for the same answer.
+ */
+export const UNREACHABLE_RETRY_DELAY_MS = 200;
+export const MAX_UNREACHABLE_RETRIES = 1;
 /** A retry that would leave less than this before the deadline is pointless: it would only end in MODEL_TIMEOUT. */
 export const MIN_ATTEMPT_MS = 100;
 
@@ -33,6 +40,8 @@ export interface RetryOptions {
   canRetry?: (error: AppError, attemptNo: number) => boolean;
   /** Source of jitter in [0, 1); injectable so tests are deterministic. */
   random?: () => number;
+  /** The configured endpoint (OPENAI_BASE_URL), so a MODEL_UNREACHABLE error names the server as configured. */
+  baseUrl?: string;
 }
 
 /**
@@ -42,7 +51,8 @@ export interface RetryOptions {
  * next wait would, the last error is thrown at once so the user hears about it while there is still time.
  * Each attempt gets its own AbortSignal that fires at the deadline (→ MODEL_TIMEOUT) or on the caller's
  * abort (→ CANCELLED); the attempt is also raced against it, so an attempt ignoring its signal cannot
- * overrun the deadline. Thrown errors carry `details.attempts`.
+ * overrun the deadline. Thrown errors carry `details.attempts`. An unreachable server (MODEL_UNREACHABLE) gets
+ * at most one quick retry whatever maxRetries says: a second refusal means nobody is listening.
  */
 export async function withRetries<T>(
   attempt: (signal: AbortSignal, attemptNo: number) => Promise<T>,
@@ -54,6 +64,7 @@ export async function withRetries<T>(
   const base = opts.baseDelayMs ?? RETRY_BASE_DELAY_MS;
   const cap = opts.maxDelayMs ?? RETRY_MAX_DELAY_MS;
   let lastError: AppError | undefined;
+  let unreachableRetries = 0;
 
   for (let attemptNo = 1; ; attemptNo++) {
     if (opts.signal?.aborted) throw tagged(cancelled(), attemptNo - 1);
@@ -62,14 +73,18 @@ export async function withRetries<T>(
 
     // setTimeout overflows above 2^31-1 ms and would fire at once; no real attempt runs that long anyway.
     const timeoutMs = Math.min(remaining, opts.attemptTimeoutMs ?? Number.POSITIVE_INFINITY, 2 ** 31 - 1);
-    const outcome = await runAttempt(attempt, attemptNo, timeoutMs, timeoutMs < remaining, opts.signal);
+    const outcome = await runAttempt(attempt, attemptNo, timeoutMs, timeoutMs < remaining, opts.signal, opts.baseUrl);
     if (outcome.ok) return outcome.value;
     const error = outcome.error;
     lastError = error;
-    if (!error.retryable || attemptNo > opts.maxRetries || opts.canRetry?.(error, attemptNo) === false) {
+    const unreachable = error.code === 'MODEL_UNREACHABLE';
+    if (!error.retryable || attemptNo > opts.maxRetries || opts.canRetry?.(error, attemptNo) === false
+      || (unreachable && unreachableRetries >= MAX_UNREACHABLE_RETRIES)) {
       throw tagged(error, attemptNo);
     }
-    const delayMs = backoffDelay(attemptNo, { base, cap, random, ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}) });
+    if (unreachable) unreachableRetries++;
+    const delayMs = unreachable ? UNREACHABLE_RETRY_DELAY_MS
+      : backoffDelay(attemptNo, { base, cap, random, ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}) });
     if (now() + delayMs + MIN_ATTEMPT_MS > opts.deadline) throw tagged(error, attemptNo);
     opts.onRetry?.({ attempt: attemptNo, delayMs, errorCode: error.code, error });
     await sleep(delayMs, opts.signal);
@@ -84,6 +99,7 @@ async function runAttempt<T>(
   timeoutMs: number,
   capped: boolean,
   callerSignal: AbortSignal | undefined,
+  baseUrl: string | undefined,
 ): Promise<Outcome<T>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new AppError('MODEL_TIMEOUT',
@@ -99,7 +115,7 @@ async function runAttempt<T>(
   } catch (raw) {
     // After an abort, what the client library threw is noise ("Request was aborted."); the reason is ours.
     const reason: unknown = controller.signal.reason;
-    return { ok: false, error: controller.signal.aborted && reason instanceof AppError ? reason : classifyModelError(raw) };
+    return { ok: false, error: controller.signal.aborted && reason instanceof AppError ? reason : classifyModelError(raw, baseUrl === undefined ? {} : { baseUrl }) };
   } finally {
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);

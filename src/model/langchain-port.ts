@@ -38,7 +38,7 @@ export class LangChainModelPort implements ModelPort {
     try {
       message = request.onToken ? await streamed(model, request.messages, options, request.onToken, request.signal) : await model.invoke(request.messages, options);
     } catch (error) {
-      throw classifyModelError(error);
+      throw this.classify(error);
     }
     const meta = message.response_metadata as { model_name?: unknown; finish_reason?: unknown } | undefined;
     return {
@@ -59,7 +59,7 @@ export class LangChainModelPort implements ModelPort {
       reply = await structured.invoke(request.messages, request.signal ? { signal: request.signal } : {}) as { raw: BaseMessage; parsed: unknown };
     } catch (error) {
       // In json_schema mode the OpenAI SDK parses inside the call: bad JSON surfaces here as MODEL_BAD_OUTPUT.
-      throw classifyModelError(error);
+      throw this.classify(error);
     }
     const raw = reply.raw as AIMessageChunk;
     const meta = raw.response_metadata as { model_name?: unknown } | undefined;
@@ -85,8 +85,13 @@ export class LangChainModelPort implements ModelPort {
     try {
       return await embedder.embedWithUsage(request.texts, request.model);
     } catch (error) {
-      throw classifyModelError(error);
+      throw this.classify(error);
     }
+  }
+
+  /** Errors carry the configured host, so "can't reach the model server at <host>" names the right one. */
+  private classify(error: unknown) {
+    return classifyModelError(error, this.endpoint.baseUrl ? { baseUrl: this.endpoint.baseUrl } : {});
   }
 
   private chat(model: string, temperature: number | undefined, maxTokens: number | undefined): ChatOpenAI {

@@ -82,7 +82,7 @@ export class DirectAnswer {
             answer = await ctx.surface.startAnswer();
           });
         },
-        onRetry: ({ attempt }) => { void ctx.surface.setStatus(`The model is busy; retrying (attempt ${attempt + 1})…`); },
+        onRetry: ({ attempt, errorCode }) => { void ctx.surface.setStatus(retryStatus(errorCode, attempt + 1)); },
         tools: this.toolContext(ctx, agent),
       });
       await chain;
@@ -126,5 +126,15 @@ export class DirectAnswer {
         });
       },
     };
+  }
+}
+
+/** What the person sees while a model call is retried: what went wrong, in words, and which attempt this is. */
+export function retryStatus(errorCode: string, attempt: number): string {
+  switch (errorCode) {
+    case 'MODEL_UNREACHABLE': return "I can't reach the model server; trying once more…";
+    case 'MODEL_RATE_LIMITED': return `The model is busy; retrying (attempt ${attempt})…`;
+    case 'MODEL_TIMEOUT': return `The model is slow to answer; retrying (attempt ${attempt})…`;
+    default: return `The model provider had a problem; retrying (attempt ${attempt})…`;
   }
 }

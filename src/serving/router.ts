@@ -4,6 +4,8 @@ import type { EmbeddingMatcher } from './embedding-matcher.js';
 
 export const FALLBACK_AGENT_ID = 'general';
 
+const SAME_SERVER_FAILURES = new Set(['MODEL_UNREACHABLE', 'MODEL_AUTH_FAILED', 'MODEL_QUOTA_EXCEEDED']);
+
 export interface RouteDecision {
   agentId: string;
   /** direct: clear registry match; router: a model chose among candidates; fallback: nothing matched. */
@@ -72,8 +74,11 @@ export class Router {
         route: 'router',
         reason: `router model chose "${chosen.specialty}" among ${close.map((m) => m.agentId).join(', ')}: ${choice.reason}`.slice(0, 500),
       };
-    } catch {
-      // Routing is an optimisation: if the router model fails, the best lexical match still answers.
+    } catch (error) {
+      // The answer goes to the same model server: when it cannot be reached (or refuses our key or quota),
+      // asking again from the specialist would only repeat the failure, so the request ends here.
+      if (SAME_SERVER_FAILURES.has((error as { code?: string }).code ?? '')) throw error;
+      // Routing is an optimisation: if the router model fails otherwise, the best lexical match still answers.
       return { agentId: top.agentId, route: 'direct', reason: `closest registry match on "${top.specialty}" (router model failed)` };
     }
   }

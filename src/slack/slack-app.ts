@@ -14,6 +14,8 @@ import { boltLogger } from './bolt-logger.js';
 import { createSlackSurface, StreamingSupport, type SlackSurfaceOptions } from './slack-surface.js';
 import { readThreadContext, stripBotMention } from './thread-context.js';
 import { slackErrorCode } from './slack-error.js';
+import { SlackAuthWatch, type TokenRefusal } from './slack-auth-watch.js';
+import { refusesTokenAtStart, slackStartupError, tokenRefusedError, type StartupCall } from './slack-startup.js';
 
 
 /** Slack signs each request with its send time; anything more than 5 minutes off either way is refused. */
@@ -80,21 +82,34 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const slack = config.slack;
   if (slack.kind === 'console') throw new Error('createSlackApp needs Slack tokens');
   const streaming = new StreamingSupport(slack.streaming);
+  // Every Web API answer passes this watch (Bolt's clients and the Socket Mode client share clientOptions).
+  const authWatch = new SlackAuthWatch({ apiUrl: slack.apiUrl });
   const clientOptions = {
     slackApiUrl: slack.apiUrl,
     // Rate-limited calls wait for Retry-After and are retried; other failures a few times, then reported.
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     ...deps.clientOptions,
+    fetch: authWatch.fetch((deps.clientOptions?.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch),
   };
-  const health = healthHandler(deps.health);
+  // A token Slack stopped accepting while serving makes /health 503 with the reason: nothing works without it.
+  const health = healthHandler({
+    ready: deps.health.ready,
+    checks: { ...deps.health.checks, slack: async () => authWatch.refusal === undefined },
+    details: () => {
+      const refusal = authWatch.refusal;
+      return { ...deps.health.details?.(), ...(refusal ? { slack: { reason: refusal.error, variable: refusal.variable, method: refusal.method, since: refusal.since } } : {}) };
+    },
+  });
   // HTTP mode: Bolt's HTTPReceiver verifies signatures; our own server in front of it adds /health and refuses
   // timestamps from the future too (Bolt only refuses old ones; Slack's guidance is ±5 minutes).
   const receiver = slack.kind === 'http'
     ? new HTTPReceiver({ signingSecret: slack.signingSecret, endpoints: '/slack/events', logger: boltLogger(logger) })
     : undefined;
+  // deferInitialization: Bolt would otherwise call auth.test in the constructor and leave its rejection unhandled;
+  // start() runs it (app.init) and turns a refused token into a clear SLACK_AUTH_FAILED.
   const app = slack.kind === 'socket'
-    ? new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, clientOptions, logger: boltLogger(logger) })
-    : new App({ token: slack.botToken, receiver: receiver!, clientOptions, logger: boltLogger(logger) });
+    ? new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, clientOptions, logger: boltLogger(logger), deferInitialization: true })
+    : new App({ token: slack.botToken, receiver: receiver!, clientOptions, logger: boltLogger(logger), deferInitialization: true });
   let server: Server | undefined;
   const titledThreads = new LRUCache<string, true>({ max: 10_000 });
 
@@ -194,7 +209,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   return {
     surfaceForThread: (args) => surfaceFor({ ...args, client: app.client }),
     async start() {
-      if (!receiver) await app.start(); // Socket Mode: connect; our server below serves only /health.
+      await checkTokensAndConnect(app, authWatch, { apiUrl: slack.apiUrl, socketMode: !receiver });
+      authWatch.onChange((refusal, variable) => logTokenChange(logger, refusal, variable));
       server = createServer((req, res) => {
         if (req.method === 'GET' && req.url === '/health') return void health(req, res);
         if (receiver && req.url?.startsWith('/slack/events')) {
@@ -221,4 +237,44 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       if (!receiver) await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'Socket Mode did not stop cleanly'));
     },
   };
+}
+
+/**
+ * Start-up: auth.test with the bot token (Bolt's app.init), then in Socket Mode apps.connections.open with the
+ * app token (app.start). Either refusal, or no connection to SLACK_API_URL, ends start() with an AppError whose
+ * message says which variable and what Slack answered (see slack-startup.ts). The Socket Mode client retries
+ * some refusals (token_revoked, not_allowed_token_type…) forever, so the watch's view of the answer decides too.
+ */
+async function checkTokensAndConnect(app: App, watch: SlackAuthWatch, o: { apiUrl: string; socketMode: boolean }): Promise<void> {
+  const bot: StartupCall = { variable: 'SLACK_BOT_TOKEN', method: 'auth.test', apiUrl: o.apiUrl };
+  try {
+    await app.init();
+  } catch (error) {
+    throw slackStartupError(error, bot);
+  }
+  if (!o.socketMode) return;
+  const socket: StartupCall = { variable: 'SLACK_APP_TOKEN', method: 'apps.connections.open', apiUrl: o.apiUrl };
+  let stopWatching = () => {};
+  const refused = new Promise<never>((_, reject) => {
+    stopWatching = watch.onError((method, slackError) => {
+      if (method === socket.method && refusesTokenAtStart(slackError)) reject(tokenRefusedError(socket, slackError));
+    });
+  });
+  try {
+    await Promise.race([app.start(), refused]);
+  } catch (error) {
+    await app.stop().catch(() => {}); // stops the Socket Mode client's reconnect loop
+    throw slackStartupError(error, socket);
+  } finally {
+    stopWatching();
+  }
+}
+
+function logTokenChange(logger: Logger, refusal: TokenRefusal | undefined, variable: string): void {
+  if (refusal) {
+    logger.error({ variable, slackError: refusal.error, method: refusal.method },
+      `Slack no longer accepts ${variable}: ${refusal.method} answered "${refusal.error}". /health reports 503 until a call with it succeeds; replace the token and restart.`);
+  } else {
+    logger.info({ variable }, `Slack accepts ${variable} again; /health no longer reports it`);
+  }
 }

@@ -37,6 +37,8 @@ export interface SlackStandin {
   /** Answer `method` with `handler(args)`'s JSON; returning undefined falls through to the built-in behaviour. */
   override(method: string, handler: (args: any, call: SlackCall) => any): void;
   clearOverride(method: string): void;
+  /** Every call with a token (any method) answers 200 `{ ok: false, error }` from now on, as for a revoked token; undefined restores. */
+  refuseTokens(error: string | undefined): void;
   addUser(u: StandinUser): void;
   addChannel(c: StandinChannel): void;
   addMessage(channel: string, m: { user?: string; bot_id?: string; text: string; ts?: string; thread_ts?: string; [k: string]: any }): string;
@@ -110,6 +112,7 @@ export async function startSlackStandin(opts: { botUserId?: string; teamId?: str
   const overrides = new Map<string, (args: any, call: SlackCall) => any>();
   const waiters = new Set<(c: SlackCall) => void>();
   const responseUrlPosts: ResponseUrlPost[] = [];
+  let tokenRefusal: string | undefined;
 
   async function api(req: IncomingMessage, res: ServerResponse, method: string, query: URLSearchParams, raw: Buffer): Promise<void> {
     const args = await parseArgs(req, raw, query);
@@ -123,6 +126,7 @@ export async function startSlackStandin(opts: { botUserId?: string; teamId?: str
       send(res, status, body, headers);
       for (const w of [...waiters]) w(call);
     };
+    if (tokenRefusal && token) return answer(200, { ok: false, error: tokenRefusal });
     const failure = failures.get(method)?.shift();
     if (failure) {
       const status = failure.status ?? (failure.retryAfterSeconds !== undefined ? 429 : 200);
@@ -199,6 +203,7 @@ export async function startSlackStandin(opts: { botUserId?: string; teamId?: str
     },
     override: (method, handler) => { overrides.set(method, handler); },
     clearOverride: (method) => { overrides.delete(method); },
+    refuseTokens: (error) => { tokenRefusal = error; },
     addUser: (u) => state.addUser(u),
     addChannel: (c) => state.addChannel(c),
     addMessage: (channel, m) => state.addMessage(channel, m),
@@ -220,7 +225,7 @@ export async function startSlackStandin(opts: { botUserId?: string; teamId?: str
     state,
     reset() {
       calls.length = 0; responseUrlPosts.length = 0;
-      failures.clear(); overrides.clear();
+      failures.clear(); overrides.clear(); tokenRefusal = undefined;
       state.reset();
     },
     async close() {
