@@ -1,4 +1,7 @@
-import { ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { webApi } from '@slack/bolt';
+
+// Through Bolt's re-export: @slack/web-api is Bolt's dependency, not ours, so the image ships exactly Bolt's copy.
+const SlackErrorCode = webApi.ErrorCode;
 import { AppError } from '../errors.js';
 import { TOKEN_DEAD_ERRORS, type SlackTokenVariable } from './slack-auth-watch.js';
 
