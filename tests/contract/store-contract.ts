@@ -3,6 +3,7 @@ import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { goalContract } from './goals-contract.js';
 import { commandsContract } from './commands-contract.js';
+import { versionsContract } from './versions-contract.js';
 
 /**
  * The behaviour every store transport must have. Run on PGlite, on a real PostgreSQL server, and on the
@@ -18,10 +19,14 @@ export function defineStoreContract(name: string, open: () => Promise<Store>, op
     afterAll(async () => { await store?.close(); });
     goalContract(() => store);
     commandsContract(() => store);
+    versionsContract(() => store, unique);
 
-    test('answers ping and has the required schema version', async () => {
+    test('answers ping and has the required schema version and every function the app calls', async () => {
       expect(await store.ping()).toBe(true);
       await expect(store.checkSchema()).resolves.toBeUndefined();
+      // The check compares the app's calls with pg_proc: a function or argument that is not there is named.
+      expect(await store.transport.call('app_schema_check', { p_functions: { run_start: ['p_workspace_id'], no_such_fn: [], run_get: ['p_bogus'] } }))
+        .toEqual(['no_such_fn', 'run_get']);
     });
 
     test('seeds at least six built-in specialists with real prompts', async () => {
