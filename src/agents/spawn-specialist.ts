@@ -5,7 +5,7 @@ import type { Models } from '../model/models.js';
 import type { RunMeter } from '../model/run-meter.js';
 import type { Logger } from '../ops/logger.js';
 import type { AgentConfig, AgentStore } from '../store/agents.js';
-import { withRetries } from './retry.js';
+import { withRetries } from '../model/retry.js';
 
 const WINDOW_MS = 60_000;
 /** Same rule as agent_save in the database. */

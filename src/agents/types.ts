@@ -1,17 +1,14 @@
 import type { RunMeter } from '../model/run-meter.js';
 import type { AgentConfig } from '../store/agents.js';
+import type { HistoryMessage } from '../surface/surface.js';
 import type { ModelRound } from '../tools/tool-loop.js';
 import type { ToolContext } from '../tools/types.js';
+
+export type { HistoryMessage } from '../surface/surface.js';
 
 export type { ToolContext } from '../tools/types.js';
 export type { ModelRound } from '../tools/tool-loop.js';
 
-/** One earlier message of the conversation. */
-export interface HistoryMessage {
-  role: 'user' | 'assistant';
-  text: string;
-  userId?: string;
-}
 
 /**
  * What one specialist produces for one request. Its model, tokens, latency and modelCalls (retries included;

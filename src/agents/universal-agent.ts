@@ -6,7 +6,7 @@ import type { AgentConfig } from '../store/agents.js';
 import type { ExecutorOptions } from '../tools/executor.js';
 import type { ResolvedTools, ToolRegistry } from '../tools/registry.js';
 import { runToolLoop, type RoundResult, type ToolOffer } from '../tools/tool-loop.js';
-import { withRetries } from './retry.js';
+import { withRetries } from '../model/retry.js';
 import type { Agent, AgentResult, AgentRunInput } from './types.js';
 
 export interface UniversalAgentDeps {

@@ -1,5 +1,5 @@
 import { singleTaskPlan } from '../goals/plan.js';
-import { pct, plural, quote, rating } from '../metrics/format.js';
+import { pct, plural, quote, rating } from '../text/format.js';
 import type { Store } from '../store/store.js';
 import { successRate, WORKFLOW_NAME, type Workflow } from '../store/workflows.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';

@@ -1,8 +1,17 @@
 import { z } from 'zod';
-import type { GoalBudget } from '../goals/budget.js';
-import { toolSettingsFrom, type ToolSettings } from '../tools/settings.js';
+import { toolSettingsFrom, type ToolSettings } from './tool-settings.js';
 import { ModelCatalogue, modelPricesSchema, type ModelPrice } from './models.js';
 import { VARIABLES, type VariableSpec } from './variables.js';
+
+/** Limits of one goal. Defaults come from configuration; a workspace may override any of them. */
+export interface GoalBudget {
+  maxTasks: number;
+  maxAgents: number;
+  maxTokens: number;
+  maxCostUsd: number;
+  maxSeconds: number;
+  concurrency: number;
+}
 
 export type SlackMode =
   | { kind: 'http'; botToken: string; signingSecret: string }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import type { HistoryMessage } from '../orchestrator/surface.js';
+import type { HistoryMessage, MessageHandler } from '../surface/surface.js';
 import type { CommandDispatcher } from '../commands/dispatcher.js';
 import type { Store } from '../store/store.js';
 import { createConsoleSurface } from './console-surface.js';
@@ -31,7 +30,7 @@ Anything else is a message to the assistant.`;
  * A terminal chat with the same orchestrator as Slack. Interactive (a prompt, colours) on a TTY; on a pipe,
  * one message per line, answered in order, exiting at end of input after the last answer.
  */
-export async function runConsoleChat(orchestrator: Orchestrator, store: Store, options: ConsoleChatOptions): Promise<void> {
+export async function runConsoleChat(orchestrator: MessageHandler, store: Store, options: ConsoleChatOptions): Promise<void> {
   const { output } = options;
   const userId = options.userId ?? `console:${safeUsername()}`;
   const threadTs = `${Date.now()}.000000`;

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { progressBar } from '../goals/progress.js';
-import type { AnswerStream, Surface } from '../orchestrator/surface.js';
+import { progressBar } from '../surface/progress.js';
+import type { AnswerStream, Surface } from '../surface/surface.js';
 
 const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` : text);
 

@@ -1,5 +1,5 @@
 import type { Run } from '../store/runs.js';
-import { quote } from '../metrics/format.js';
+import { quote } from '../text/format.js';
 import { CATEGORY_LABELS, classifyFeedback } from './classify.js';
 import type { FeedbackSource, FeedbackStore, Proposal } from '../store/feedback.js';
 

@@ -1,5 +1,5 @@
 import type { SlackFeature } from '../slack/slack-app.js';
-import { FEEDBACK_DOWN, FEEDBACK_MODAL, FEEDBACK_MORE, FEEDBACK_UP, feedbackModal } from './feedback-blocks.js';
+import { FEEDBACK_DOWN, FEEDBACK_MODAL, FEEDBACK_MORE, FEEDBACK_UP, feedbackModal } from '../slack/feedback-blocks.js';
 import { giveFeedback } from './give-feedback.js';
 import { slackErrorCode } from '../slack/slack-error.js';
 

@@ -1,12 +1,6 @@
-/** Limits of one goal. Defaults come from configuration; a workspace may override any of them. */
-export interface GoalBudget {
-  maxTasks: number;
-  maxAgents: number;
-  maxTokens: number;
-  maxCostUsd: number;
-  maxSeconds: number;
-  concurrency: number;
-}
+import type { GoalBudget } from '../config/load-config.js';
+
+export type { GoalBudget } from '../config/load-config.js';
 
 export type BudgetLimit = 'tasks' | 'agents' | 'tokens' | 'cost' | 'time';
 

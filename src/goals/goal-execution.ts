@@ -1,9 +1,9 @@
 import { asAppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
-import type { GoalProgress } from '../orchestrator/surface.js';
+import type { GoalProgress } from '../surface/surface.js';
 import type { GoalRow, GoalStatus, TaskChanges, TaskStatus } from '../store/goals.js';
 import { exceeded, LIMIT_WORDS, type GoalBudget } from './budget.js';
-import type { GoalOutcome, GoalRequest, GoalRunnerDeps } from './goal-runner.js';
+import type { GoalOutcome, GoalRequest, GoalRunnerDeps } from './goal-types.js';
 import type { PlanTask } from './plan.js';
 import { dependentsOf } from './validate-plan.js';
 

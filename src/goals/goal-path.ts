@@ -1,11 +1,11 @@
-import { userMessageFor } from '../agents/model-errors.js';
+import { userMessageFor } from '../model/model-errors.js';
 import { asAppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { withRun } from '../ops/run-context.js';
 import type { HandleOutcome, RequestContext } from '../orchestrator/context.js';
 import type { AgentSource } from '../orchestrator/direct-answer.js';
 import type { PlanPath } from '../orchestrator/orchestrator.js';
-import type { Surface } from '../orchestrator/surface.js';
+import type { Surface } from '../surface/surface.js';
 import type { RunLog } from '../runlog/run-log.js';
 import { sanitizeAnswer } from '../safety/output-safety.js';
 import type { ServingDecision } from '../serving/serving.js';

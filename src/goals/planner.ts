@@ -1,5 +1,5 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
-import { withRetries } from '../agents/retry.js';
+import { withRetries } from '../model/retry.js';
 import type { Models } from '../model/models.js';
 import type { RunMeter } from '../model/run-meter.js';
 import { planSchema, type Plan } from './plan.js';

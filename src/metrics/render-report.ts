@@ -1,5 +1,5 @@
 import { CATEGORY_LABELS, type FeedbackCategory } from '../feedback/classify.js';
-import { effect, ms, pct, plural, rating, usd } from './format.js';
+import { effect, ms, pct, plural, rating, usd } from '../text/format.js';
 import { PERIODS, type MetricsReport } from '../store/metrics.js';
 import { mrkdwnSection } from '../slack/blocks.js';
 

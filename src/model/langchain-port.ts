@@ -1,7 +1,7 @@
 import type { AIMessageChunk, BaseMessage, MessageContent } from '@langchain/core/messages';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { LRUCache } from 'lru-cache';
-import { classifyModelError } from '../agents/model-errors.js';
+import { classifyModelError } from './model-errors.js';
 import { AppError } from '../errors.js';
 import {
   isReasoningModel, type ChatRequest, type ChatResponse, type EmbedRequest, type EmbedResponse, type ModelPort,

@@ -1,7 +1,7 @@
 import type { HistoryMessage } from '../agents/types.js';
 import type { RunMeter } from '../model/run-meter.js';
 import type { Logger } from '../ops/logger.js';
-import type { IncomingMessage, Surface } from './surface.js';
+import type { IncomingMessage, Surface } from '../surface/surface.js';
 
 /** Everything the paths that answer a request share: built once per run by the orchestrator. */
 export interface RequestContext {
@@ -23,11 +23,7 @@ export interface RequestContext {
   sanitize(text: string): string;
 }
 
-export type HandleOutcome =
-  | { kind: 'answered'; runId: string; delivered: boolean; text: string }
-  | { kind: 'duplicate'; runId: string }
-  | { kind: 'refused'; runId?: string; reason: string }
-  | { kind: 'failed'; runId?: string; errorCode: string };
+export type { HandleOutcome } from '../surface/surface.js';
 
 /** workspace:channel:thread — a conversation stays in one experiment arm. */
 export function unitKeyOf(message: Pick<IncomingMessage, 'workspaceId' | 'channelId' | 'threadTs' | 'messageTs' | 'userId'>): string {

@@ -5,7 +5,7 @@ import type { ServingDecision } from '../serving/serving.js';
 import type { ToolContext } from '../tools/types.js';
 import type { HandleOutcome, RequestContext } from './context.js';
 import { trimHistory } from './history.js';
-import type { AnswerStream } from './surface.js';
+import type { AnswerStream } from '../surface/surface.js';
 
 export interface AgentSource {
   /** A live agent of this version (default: the current one); release() when done. */

@@ -1,4 +1,4 @@
-import type { HistoryMessage } from './surface.js';
+import type { HistoryMessage } from '../surface/surface.js';
 
 /** A rough token estimate (≈4 characters per token for English); good enough for budgeting context. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);

@@ -1,4 +1,4 @@
-import { classifyModelError, userMessageFor } from '../agents/model-errors.js';
+import { classifyModelError, userMessageFor } from '../model/model-errors.js';
 import { AppError, asAppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { withRun } from '../ops/run-context.js';
@@ -8,7 +8,7 @@ import { servingRecord, type ServingDecider, type ServingDecision, type ServingR
 import { unitKeyOf, type HandleOutcome, type RequestContext } from './context.js';
 import type { AnswerAdjustments, DirectAnswer, DirectResult } from './direct-answer.js';
 import { guardInput } from './history.js';
-import type { AnswerStream, IncomingMessage, Surface } from './surface.js';
+import type { AnswerStream, IncomingMessage, Surface } from '../surface/surface.js';
 
 export type { HandleOutcome, RequestContext } from './context.js';
 export type { AgentSource } from './direct-answer.js';

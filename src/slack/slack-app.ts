@@ -7,8 +7,7 @@ import type { Config } from '../config/load-config.js';
 import type { Logger } from '../ops/logger.js';
 import type { HealthCheck } from '../ops/health.js';
 import { healthHandler } from '../ops/health.js';
-import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import type { Surface } from '../orchestrator/surface.js';
+import type { MessageHandler, Surface } from '../surface/surface.js';
 import type { Store } from '../store/store.js';
 import { boltLogger } from './bolt-logger.js';
 import { createSlackSurface, StreamingSupport, type SlackSurfaceOptions } from './slack-surface.js';
@@ -28,7 +27,7 @@ export function timestampFresh(header: string | string[] | undefined, now = Date
 export interface SlackFeatureContext {
   app: App;
   config: Config;
-  orchestrator: Orchestrator;
+  orchestrator: MessageHandler;
   store: Store;
   logger: Logger;
   /** A Surface for a thread, the same the conversation path uses. */
@@ -38,7 +37,7 @@ export type SlackFeature = (context: SlackFeatureContext) => void;
 
 export interface SlackAppDeps {
   config: Config;
-  orchestrator: Orchestrator;
+  orchestrator: MessageHandler;
   store: Store;
   logger: Logger;
   health: HealthCheck;

@@ -1,14 +1,13 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Logger } from '../ops/logger.js';
-import type { AnswerContext, AnswerStream, Surface } from '../orchestrator/surface.js';
+import type { AnswerContext, AnswerStream, ApprovalDecision, Surface } from '../surface/surface.js';
 import { toMrkdwn } from './format/markdown.js';
 import { SLACK_LIMITS, splitMessage } from './format/split.js';
 import { Coalescer, LatestThrottle } from './coalescer.js';
-import { progressLines } from '../goals/progress.js';
-import type { GoalProgress } from '../orchestrator/surface.js';
-import { approvalBlocks } from '../tools/approval/approval-blocks.js';
-import { feedbackActions } from '../feedback/feedback-blocks.js';
-import type { ApprovalService } from '../tools/approval/approvals.js';
+import { progressLines } from '../surface/progress.js';
+import type { GoalProgress } from '../surface/surface.js';
+import { approvalBlocks } from './approvals/approval-blocks.js';
+import { feedbackActions } from './feedback-blocks.js';
 import { slackErrorCode } from './slack-error.js';
 import { mrkdwnSection } from './blocks.js';
 
@@ -53,7 +52,8 @@ export interface SlackSurfaceOptions {
   logger: Logger;
   updateIntervalMs?: number;
   /** Tools: where Approve / Deny clicks arrive (the store decides; this waits). Absent: side-effecting tools are not run. */
-  approvals?: Pick<ApprovalService, 'wait'>;
+  /** Waits for the decision of an approval (tools/approval/approvals.ts), whichever instance received the click. */
+  approvals?: { wait(approvalId: string, timeoutMs: number): Promise<{ decision: ApprovalDecision }> };
 }
 
 // Streams stop well below Slack's 12,000-character markdown limit; the rest follows as extra messages.

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../ops/logger.js';
-import type { HistoryMessage } from '../orchestrator/surface.js';
+import type { HistoryMessage } from '../surface/surface.js';
 import { slackErrorCode } from './slack-error.js';
 
 export interface ThreadContext {

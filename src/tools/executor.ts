@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ToolMessage } from '@langchain/core/messages';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
-import type { ApprovalDecision } from '../orchestrator/surface.js';
+import type { ApprovalDecision } from '../surface/surface.js';
 import type { StepStatus } from '../store/runs.js';
 import type { ApprovalService } from './approval/approvals.js';
 import { ToolError, type ToolCallRecord, type ToolContext, type ToolDefinition } from './types.js';

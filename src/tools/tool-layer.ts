@@ -9,7 +9,7 @@ import { SlackAccess } from './builtin/slack-access.js';
 import type { ExecutorOptions } from './executor.js';
 import { McpManager } from './mcp/mcp-manager.js';
 import { ToolRegistry } from './registry.js';
-import type { ToolSettings } from './settings.js';
+import type { ToolSettings } from '../config/tool-settings.js';
 
 export interface ToolLayer {
   /** For UniversalAgentDeps.tools. */

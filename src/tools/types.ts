@@ -1,4 +1,4 @@
-import type { ApprovalDecision, ApprovalRequest } from '../orchestrator/surface.js';
+import type { ApprovalDecision, ApprovalRequest } from '../surface/surface.js';
 import type { ErrorCode } from '../errors.js';
 import type { StepStatus } from '../store/runs.js';
 

@@ -1,7 +1,7 @@
 import { ChatOpenAI } from '@langchain/openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { classifyModelError, userMessageFor } from '../../src/agents/model-errors.js';
+import { classifyModelError, userMessageFor } from '../../src/model/model-errors.js';
 import { AppError } from '../../src/errors.js';
 import { startOpenAIStandin, type OpenAIStandin, type Reply } from '../fakes/openai-standin.js';
 import { caught } from './helpers.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { classifyModelError, userMessageFor } from '../../src/agents/model-errors.js';
+import { classifyModelError, userMessageFor } from '../../src/model/model-errors.js';
 import { UniversalAgent } from '../../src/agents/universal-agent.js';
 import { mentionEvent } from '../fakes/slack-events.js';
 import { startOpenAIStandin, type OpenAIStandin } from '../fakes/openai-standin.js';

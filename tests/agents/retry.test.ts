@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { backoffDelay, withRetries, type RetryInfo } from '../../src/agents/retry.js';
+import { backoffDelay, withRetries, type RetryInfo } from '../../src/model/retry.js';
 import { AppError } from '../../src/errors.js';
 import { caught } from './helpers.js';
 

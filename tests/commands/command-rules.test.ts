@@ -5,7 +5,7 @@ import { reply } from '../../src/commands/usage.js';
 import { parseSaveWorkflow } from '../../src/commands/workflow-commands.js';
 import { classifyFeedback } from '../../src/feedback/classify.js';
 import { renderMetricsChart } from '../../src/metrics/chart.js';
-import { effect } from '../../src/metrics/format.js';
+import { effect } from '../../src/text/format.js';
 import { explicitWorkflowName, jaccard, tokens, triggerScore } from '../../src/workflows/similarity.js';
 import { pngSize } from './slack-helpers.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { mergeBudget } from '../../src/goals/budget.js';
 import { detectGoal } from '../../src/serving/detect-goal.js';
 import type { Plan, PlanTask } from '../../src/goals/plan.js';
-import { progressBar } from '../../src/goals/progress.js';
+import { progressBar } from '../../src/surface/progress.js';
 import { dependentsOf, findCycle, validatePlan } from '../../src/goals/validate-plan.js';
 
 const task = (id: string, depends_on: string[] = []): PlanTask =>

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { parseMcpConfig } from '../../src/tools/mcp/mcp-config.js';
+import { parseMcpConfig } from '../../src/config/mcp-config.js';
 
 const file = (json: unknown) => {
   const path = join(mkdtempSync(join(tmpdir(), 'mcp-config-')), 'mcp.json');

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { UniversalAgent } from '../../src/agents/universal-agent.js';
-import type { ApprovalRequest } from '../../src/orchestrator/surface.js';
+import type { ApprovalRequest } from '../../src/surface/surface.js';
 import { calculatorTool } from '../../src/tools/builtin/calculator.js';
 import { defineTool } from '../../src/tools/builtin/define.js';
 import { ToolRegistry } from '../../src/tools/registry.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../ops/logger.js';
-import type { ApprovalDecision } from '../../orchestrator/surface.js';
+import type { ApprovalDecision } from '../../surface/surface.js';
 import type { ApprovalRow, ApprovalStore, DecideResult, NewApproval } from '../../store/approvals.js';
 
 export interface ApprovalOutcome {

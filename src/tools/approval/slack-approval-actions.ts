@@ -1,6 +1,6 @@
 import type { SlackFeature } from '../../slack/slack-app.js';
 import type { SlackAccess } from '../builtin/slack-access.js';
-import { APPROVE_ACTION, approvalBlocks, DENY_ACTION } from './approval-blocks.js';
+import { APPROVE_ACTION, approvalBlocks, DENY_ACTION } from '../../slack/approvals/approval-blocks.js';
 import type { ApprovalService } from './approvals.js';
 
 const REFUSALS = {

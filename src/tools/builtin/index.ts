@@ -1,4 +1,4 @@
-import type { ToolSettings } from '../settings.js';
+import type { ToolSettings } from '../../config/tool-settings.js';
 import type { ToolDefinition } from '../types.js';
 import { calculatorTool } from './calculator.js';
 import { httpFetchTool } from './http-fetch.js';

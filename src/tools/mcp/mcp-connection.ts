@@ -2,7 +2,7 @@ import { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { Logger } from '../../ops/logger.js';
 import { ToolError, type ToolDefinition } from '../types.js';
-import { isReadOnly, type McpServerConfig } from './mcp-config.js';
+import { isReadOnly, type McpServerConfig } from '../../config/mcp-config.js';
 
 export type McpState = 'starting' | 'up' | 'down';
 

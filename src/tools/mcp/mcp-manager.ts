@@ -1,5 +1,5 @@
 import type { Logger } from '../../ops/logger.js';
-import type { McpServerConfig } from './mcp-config.js';
+import type { McpServerConfig } from '../../config/mcp-config.js';
 import { McpConnection, type McpServerStatus } from './mcp-connection.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { GoalProgress } from '../orchestrator/surface.js';
+import type { GoalProgress } from './surface.js';
 
 const ICONS: Record<GoalProgress['tasks'][number]['state'], string> = {
   pending: '◻️', running: '⏳', succeeded: '✅', failed: '❌', blocked: '⛔', cancelled: '🚫', skipped: '⏭️',

@@ -1,4 +1,4 @@
-import { readMcpConfig, type McpServerConfig } from './mcp/mcp-config.js';
+import { readMcpConfig, type McpServerConfig } from './mcp-config.js';
 
 /** Config.tools: everything the tool layer reads from the environment (see src/config/variables.ts, group Tools). */
 export interface ToolSettings {

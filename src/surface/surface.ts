@@ -1,7 +1,3 @@
-import type { HistoryMessage } from '../agents/types.js';
-
-export type { HistoryMessage } from '../agents/types.js';
-
 /**
  * The port between the orchestrator and wherever the conversation happens (a Slack thread, the console).
  * Built per request by the surface adapter, closing over its client and thread, the way Bolt builds `say`.
@@ -94,3 +90,21 @@ export interface IncomingMessage {
   loadContext?: () => Promise<{ history: HistoryMessage[]; participants: string[] }>;
 }
 
+/** One earlier message of the conversation. */
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  text: string;
+  userId?: string;
+}
+
+/** How a message was handled. */
+export type HandleOutcome =
+  | { kind: 'answered'; runId: string; delivered: boolean; text: string }
+  | { kind: 'duplicate'; runId: string }
+  | { kind: 'refused'; runId?: string; reason: string }
+  | { kind: 'failed'; runId?: string; errorCode: string };
+
+/** What a surface adapter hands each message to (the orchestrator): Slack and the console depend on this port only. */
+export interface MessageHandler {
+  handle(message: IncomingMessage, surface: Surface): Promise<HandleOutcome>;
+}
