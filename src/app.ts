@@ -122,11 +122,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   );
 
   // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
-  const slackFeatures: SlackFeature[] = [goalActions(goalRunner)];
+  const slackFeatures: SlackFeature[] = [goalActions(goalRunner, runLog)];
   slackFeatures.push(tools.slackFeature);
   // /better, /save-workflow, /workflows, /metrics (Slack and console), feedback buttons, the App Home.
-  const commands: CommandDispatcher = createImproverCommands({ store, logger });
-  slackFeatures.push(slackCommands(commands), slackFeedback(), appHome());
+  const commands: CommandDispatcher = createImproverCommands({ store, logger, runLog });
+  slackFeatures.push(slackCommands(commands), slackFeedback(runLog), appHome());
 
   let ready = false;
   let slackApp: SlackApp | undefined;

@@ -18,7 +18,7 @@ export async function homeView(store: Store, workspaceId: string): Promise<Recor
   return {
     type: 'home',
     blocks: [
-      mrkdwnSection('*Improver* learns from every run. Rate answers with 👍 / 👎 under them or `/better`, save what worked with `/save-workflow`, and check progress with `/metrics`.'),
+      mrkdwnSection('*Improver* answers with the specialist that fits and logs every run. Rate answers with 👍 / 👎 under them or `/better`, save what worked with `/save-workflow`, and check how it is doing with `/metrics`.'),
       { type: 'divider' },
       ...metrics,
       { type: 'divider' },
@@ -28,7 +28,7 @@ export async function homeView(store: Store, workspaceId: string): Promise<Recor
       { type: 'header', text: { type: 'plain_text', text: `Saved workflows (${saved.length})` } },
       ...list(saved, 'None yet. After a good answer, `/save-workflow <name>` saves it for replay.'),
       { type: 'header', text: { type: 'plain_text', text: `Learned workflows (${induced.length})` } },
-      ...list(induced, 'None yet: they appear when the same kind of request keeps succeeding.'),
+      ...list(induced, 'None yet.'),
       { type: 'divider' },
       { type: 'context', elements: Object.values(USAGE).map((text) => ({ type: 'mrkdwn', text: text.split('\n')[0]! })) },
     ].slice(0, 100),

@@ -18,6 +18,8 @@ export interface CommandReply {
   blocks?: unknown[];
   /** Files to upload to the conversation (e.g. a chart PNG). */
   files?: Array<{ filename: string; title: string; bytes: Buffer }>;
+  /** The arguments could not be used (the reply is the usage help with what was wrong): nothing was done. */
+  invalid?: boolean;
 }
 
 export interface CommandDispatcher {

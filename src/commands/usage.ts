@@ -27,7 +27,7 @@ export type CommandName = keyof typeof USAGE;
 
 export function usage(name: CommandName, problem?: string): CommandReply {
   const text = problem ? `${problem}\n\n${USAGE[name]}` : USAGE[name];
-  return { text, blocks: [mrkdwnSection(text)] };
+  return { text, blocks: [mrkdwnSection(text)], ...(problem ? { invalid: true } : {}) };
 }
 
 /** A plain reply: text plus the same in section blocks (split at line ends under Slack's 3,000 characters). */

@@ -2,6 +2,8 @@ import type { SlackFeature } from '../slack/slack-app.js';
 import { FEEDBACK_DOWN, FEEDBACK_MODAL, FEEDBACK_MORE, FEEDBACK_UP, feedbackModal } from '../slack/feedback-blocks.js';
 import { giveFeedback } from './give-feedback.js';
 import { slackErrorCode } from '../slack/slack-error.js';
+import { asCommandRun } from '../runlog/command-runs.js';
+import type { RunLog } from '../runlog/run-log.js';
 
 interface ButtonBody {
   user: { id: string; team_id?: string };
@@ -17,17 +19,23 @@ interface ButtonBody {
  * The feedback buttons under answers and the "Tell us more" modal. Every click is acked first (Slack's
  * 3 seconds), then stored: one row per user and answer however often they click (the latest vote counts).
  */
-export function slackFeedback(): SlackFeature {
+export function slackFeedback(runLog?: Pick<RunLog, 'start' | 'recordServing' | 'finish'>): SlackFeature {
   return ({ app, store, logger }) => {
     app.action(new RegExp(`^(${FEEDBACK_UP}|${FEEDBACK_DOWN})$`), async ({ ack, body, action, respond }) => {
       await ack();
       const b = body as unknown as ButtonBody;
       const { action_id: actionId, value: runId } = action as { action_id: string; value?: string };
       const up = actionId === FEEDBACK_UP;
-      const outcome = await giveFeedback(store.feedback, {
-        workspaceId: b.team?.id ?? b.user.team_id ?? '', userId: b.user.id, source: 'button', runId: runId ?? '',
+      const workspaceId = b.team?.id ?? b.user.team_id ?? '';
+      const record = () => giveFeedback(store.feedback, {
+        workspaceId, userId: b.user.id, source: 'button', runId: runId ?? '',
         rating: up ? 5 : 1, ratingLabel: up ? '👍' : '👎', dedupeKey: `button:${runId}:${b.user.id}`,
-      }).catch((error: unknown) => {
+      });
+      const work = runLog
+        ? () => asCommandRun(runLog, logger, { name: 'feedback button', text: `${up ? 'up' : 'down'} ${runId ?? ''}`, workspaceId, userId: b.user.id,
+          ...(b.channel?.id ? { channelId: b.channel.id } : {}), surface: 'slack', cheap: false }, record)
+        : record;
+      const outcome = await work().catch((error: unknown) => {
         logger.error({ err: error, runId }, 'feedback button not recorded');
         return { message: 'I could not record that just now. Please try again in a minute.' };
       });
@@ -57,12 +65,18 @@ export function slackFeedback(): SlackFeature {
       await ack();
       const meta = JSON.parse(view.private_metadata || '{}') as { runId?: string; channelId?: string; threadTs?: string };
       const rating = Number(values.rating?.value?.selected_option?.value);
-      const outcome = await giveFeedback(store.feedback, {
-        workspaceId: body.team?.id ?? body.user.team_id ?? '', userId: body.user.id, source: 'modal', runId: meta.runId ?? '',
+      const workspaceId = body.team?.id ?? body.user.team_id ?? '';
+      const record = () => giveFeedback(store.feedback, {
+        workspaceId, userId: body.user.id, source: 'modal', runId: meta.runId ?? '',
         text, ...(Number.isInteger(rating) && rating >= 1 && rating <= 5 ? { rating } : {}),
         // Slack may deliver a submission twice; the view id makes it one row.
         dedupeKey: `modal:${view.id}`,
-      }).catch((error: unknown) => {
+      });
+      const work = runLog
+        ? () => asCommandRun(runLog, logger, { name: 'feedback modal', text: meta.runId ?? '', workspaceId, userId: body.user.id,
+          ...(meta.channelId ? { channelId: meta.channelId } : {}), surface: 'slack', cheap: false }, record)
+        : record;
+      const outcome = await work().catch((error: unknown) => {
         logger.error({ err: error, runId: meta.runId }, 'feedback modal not recorded');
         return { message: 'I could not record your feedback just now. Please try again in a minute.' };
       });

@@ -31,12 +31,13 @@ export function renderReport(report: MetricsReport): RenderedReport {
     (report.avgRating === null ? ' (no ratings)' : ` · average rating ${rating(report.avgRating)} from ${plural(report.ratedCount, 'rating')}`);
   const agents = `Top agents: ${report.topAgents.length === 0 ? 'none' : report.topAgents.map((a) =>
     `\`${a.agentId}\` ${plural(a.runs, 'run')} (${pct(a.succeeded / a.runs)} ok, ${usd(a.costUsd)})`).join(' · ')}`;
-  const patterns = `Top patterns: ${report.topPatterns.length === 0 ? 'none yet' : report.topPatterns.map((p) =>
+  // Sections only the learning loop fills are shown once it has something in them, never as an empty promise.
+  const patterns = report.topPatterns.length === 0 ? null : `Top patterns: ${report.topPatterns.map((p) =>
     `“${p.example.slice(0, 60)}” ×${p.occurrences}${p.strength ? ` (${p.strength})` : ''}`).join(' · ')}`;
   const errors = `Top errors: ${report.topErrors.length === 0 ? 'none' : report.topErrors.map((e) => `${e.errorClass} ×${e.count}`).join(' · ')}`;
-  const improvements = `Improvements applied: ${report.improvementsApplied}` + (report.improvements.length === 0 ? '' : `\n${report.improvements.map((i) =>
+  const improvements = report.improvementsApplied === 0 ? null : `Improvements applied: ${report.improvementsApplied}` + (report.improvements.length === 0 ? '' : `\n${report.improvements.map((i) =>
     `• ${CATEGORY_LABELS[i.category as FeedbackCategory] ?? i.category ?? 'change'} on ${i.targetKind}${i.targetId ? ` \`${i.targetId}\`` : ''}: ${effect(i.measuredImpact)}`).join('\n')}`);
-  const lines = [`*${title}*${scope}`, runs, latency, cost, budget, feedback, agents, patterns, errors, improvements];
+  const lines = [`*${title}*${scope}`, runs, latency, cost, budget, feedback, agents, patterns, errors, improvements].filter((l): l is string => l !== null);
   if (report.runs === 0) lines.push(`No runs in ${PERIODS[report.period].label}${report.agentId ? ` for \`${report.agentId}\`` : ''}, so there is no chart.`);
 
   const blocks = [
@@ -44,9 +45,9 @@ export function renderReport(report: MetricsReport): RenderedReport {
     { type: 'section', fields: [runs, latency, cost, feedback].map((text) => ({ type: 'mrkdwn', text })) },
     mrkdwnSection(budget),
     mrkdwnSection(agents),
-    mrkdwnSection(patterns),
+    ...(patterns ? [mrkdwnSection(patterns)] : []),
     mrkdwnSection(errors),
-    mrkdwnSection(improvements),
+    ...(improvements ? [mrkdwnSection(improvements)] : []),
     ...(report.runs === 0 ? [mrkdwnSection(lines.at(-1)!)] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `From the run log in SQL at ${report.generatedAt.slice(0, 16).replace('T', ' ')} UTC. Days are UTC days.` }] },
   ];

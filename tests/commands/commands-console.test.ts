@@ -43,5 +43,22 @@ test('/better, /save-workflow, /workflows and /metrics in the console', async ()
 
   const rows = await sql.query<{ rating: number; category: string; source: string }>('select rating, category, source from feedback');
   expect(rows).toEqual([{ rating: 2, category: 'too_slow', source: 'console' }]);
+
+  // Every command is a run of its own (kind command), read-only ones marked cheap; bad arguments are refused runs.
+  const runs = await sql.query<{ request_text: string; status: string; error_class: string | null; cheap: boolean; route: string; route_reason: string }>(
+    `select request_text, status, error_class, (serving->>'cheap')::boolean as cheap, route, route_reason from runs where kind = 'command' order by started_at`);
+  expect(runs.map((r) => [r.request_text, r.status, r.error_class, r.cheap])).toEqual([
+    ['/better 4 nice', 'succeeded', null, false],
+    ['/better 2 too slow please', 'succeeded', null, false],
+    ['/better 9', 'refused', 'INPUT_INVALID', false],
+    ['/save-workflow sums quick sums', 'succeeded', null, false],
+    ['/save-workflow sums', 'succeeded', null, false],
+    ['/workflows', 'succeeded', null, true],
+    ['/metrics 7d', 'succeeded', null, true],
+    ['/metrics 5d', 'refused', 'INPUT_INVALID', true],
+    ['/workflows delete sums', 'succeeded', null, false],
+    ['/metrics help', 'succeeded', null, true],
+  ]);
+  expect(runs.every((r) => r.route === 'command' && r.route_reason.startsWith('/'))).toBe(true);
   await sql.close();
 });
