@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { AgentStore } from './agents.js';
+import { AnalystStore } from './analysts.js';
 import { ApprovalStore } from './approvals.js';
 import { ExperimentStore } from './experiments.js';
 import { FeedbackStore } from './feedback.js';
@@ -10,7 +11,7 @@ import { RunStore } from './runs.js';
 import { WorkflowStore } from './workflows.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 5;
+export const REQUIRED_SCHEMA_VERSION = 6;
 
 /**
  * The store's domains. Each is a small class over the one RpcTransport port (runs.ts, agents.ts, ...), with its
@@ -25,6 +26,7 @@ export interface Stores {
   metrics: MetricsStore;
   approvals: ApprovalStore;
   experiments: ExperimentStore;
+  analysts: AnalystStore;
 }
 
 /**
@@ -40,6 +42,7 @@ export class Store implements Stores {
   readonly metrics: MetricsStore;
   readonly approvals: ApprovalStore;
   readonly experiments: ExperimentStore;
+  readonly analysts: AnalystStore;
 
   constructor(readonly transport: RpcTransport) {
     this.runs = new RunStore(transport);
@@ -50,6 +53,7 @@ export class Store implements Stores {
     this.metrics = new MetricsStore(transport);
     this.approvals = new ApprovalStore(transport);
     this.experiments = new ExperimentStore(transport);
+    this.analysts = new AnalystStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {
