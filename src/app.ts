@@ -33,6 +33,9 @@ import { createSlackApp, type SlackApp, type SlackFeature } from './slack/slack-
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { createToolLayer, type ToolLayer } from './tools/tool-layer.js';
+import { AppMetrics } from './ops/metrics/app-metrics.js';
+import { serveMetrics } from './ops/metrics/metrics-server.js';
+import { createTracing } from './ops/tracing/tracing.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -46,8 +49,10 @@ export interface StartOptions {
 
 export interface RunningApp {
   mode: Config['slack']['kind'];
-  /** HTTP port in server modes (/slack/events, /health). */
+  /** HTTP port in server modes (/slack/events, /health, and /metrics unless METRICS_PORT is set). */
   port?: number;
+  /** METRICS_PORT's server, when set. */
+  metricsPort?: number;
   store: Store;
   orchestrator: Orchestrator;
   pool: AgentPool;
@@ -64,10 +69,14 @@ export interface RunningApp {
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
   const { logger } = options;
   const store = options.store ?? (await openStore(config.store));
-  const runLog = new RunLog(store.runs, config.model.catalogue, logger);
+  // Prometheus metrics (GET /metrics) and, with OTEL_EXPORTER_OTLP_ENDPOINT, traces: both observe runs, model and tool calls.
+  const metrics = new AppMetrics((model, tokensIn, tokensOut) => config.model.catalogue.costOf(model, tokensIn, tokensOut));
+  const tracing = config.telemetry.tracing ? createTracing(config.telemetry.tracing, logger) : null;
+  const observers = tracing ? [metrics, tracing.runs] : [metrics];
+  const runLog = new RunLog(store.runs, config.model.catalogue, logger, observers);
   const endpoint = config.model.endpoint;
   // Every model call of the app goes through this one metered port (see src/model).
-  const models = new Models(options.modelPort ?? (endpoint ? new LangChainModelPort(endpoint) : null));
+  const models = new Models(options.modelPort ?? (endpoint ? new LangChainModelPort(endpoint) : null), observers);
   // Built-in tools, MCP servers (connecting in the background) and approvals, shared by every specialist.
   const tools = createToolLayer(config.tools, { store, logger });
   const pool = new AgentPool({
@@ -81,10 +90,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       defaultModel: config.model.defaultModel,
       maxRetries: config.model.maxRetries,
       logger,
-      tools: tools.agentTools,
+      tools: { ...tools.agentTools, executor: { ...tools.agentTools.executor, observers } },
     }),
   });
   pool.start();
+  metrics.watchPool(() => pool.stats());
   const plannerModel = config.model.plannerModel;
   // Goals: planned by the planner model, run by specialists from the pool; this process's identity owns leases.
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -128,6 +138,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const commands: CommandDispatcher = createImproverCommands({ store, logger, runLog });
   slackFeatures.push(slackCommands(commands), slackFeedback(runLog), appHome());
 
+  metrics.watchRunsInFlight(() => orchestrator.activeRuns);
+  // GET /metrics: on METRICS_PORT's own server when set, else on the Slack server's port (see serveMetrics).
+  const { onMainPort: metricsOnMainPort, server: metricsServer } = await serveMetrics(config.telemetry.metrics, () => metrics.scrape());
+
   let ready = false;
   let slackApp: SlackApp | undefined;
   let port: number | undefined;
@@ -141,12 +155,14 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ready = false;
       logger.info('stopping: no new work');
       await slackApp?.stop();
+      await metricsServer?.close();
       if (resumeTimer) clearInterval(resumeTimer);
       const { finished: done, interrupted } = await orchestrator.drain(config.server.shutdownGraceMs);
       const released = await goalRunner.releaseAll();
       logger.info({ finished: done, interrupted, goalsReleased: released }, 'in-flight runs settled');
       await pool.close();
       await tools.close();
+      await tracing?.shutdown(); // after the drain: interrupted runs' spans are in the last export
       await store.close();
       resolveFinished();
     })();
@@ -169,6 +185,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       config, orchestrator, store, logger, features: slackFeatures, approvals: tools.approvals,
       // Optional MCP servers only show their state; one marked `required` in MCP_CONFIG also decides 200/503.
       health: { ready: () => ready, checks: { store: () => store.ping(), ...tools.health.checks }, details: tools.health.details },
+      ...(metricsOnMainPort ? { metrics: metricsOnMainPort } : {}),
       ...(options.slackClientOptions ? { clientOptions: options.slackClientOptions } : {}),
     });
     port = (await slackApp.start()).port;
@@ -182,5 +199,5 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     resumeTimer = setInterval(() => void resume(), 30_000);
     resumeTimer.unref();
   }
-  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), store, orchestrator, pool, goals: goalRunner, tools, finished, stop };
+  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), ...(metricsServer ? { metricsPort: metricsServer.port } : {}), store, orchestrator, pool, goals: goalRunner, tools, finished, stop };
 }

@@ -37,6 +37,13 @@ export interface Config {
     maxRetries: number;
   };
   server: { port: number; logLevel: string; shutdownGraceMs: number };
+  /** Prometheus metrics and OpenTelemetry traces. */
+  telemetry: {
+    /** token: bearer token /metrics requires; port: a separate port for /metrics. */
+    metrics: { token?: string; port?: number };
+    /** Null: no tracing (OTEL_EXPORTER_OTLP_ENDPOINT unset). tracesUrl is the endpoint with /v1/traces. */
+    tracing: { tracesUrl: string; headers: Record<string, string>; serviceName: string } | null;
+  };
   agents: {
     poolMax: number;
     idleTtlMs: number;
@@ -98,6 +105,11 @@ export function loadConfig(env: Env = process.env): Config {
   const store = detectStore(get, problems);
   const prices = parsePrices(get<string | undefined>('MODEL_PRICES'), problems);
   const tools = invalid.has('MCP_CONFIG') ? undefined : toolSettingsFrom(get, env, problems);
+  const metricsPort = get<number | undefined>('METRICS_PORT');
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === get<number>('PORT')) {
+    const spec = VARIABLES.find((v) => v.name === 'METRICS_PORT')!;
+    problems.push({ variable: 'METRICS_PORT', problem: 'is the same as PORT (leave it unset to serve /metrics on PORT)', shape: spec.shape, example: spec.example });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const apiKey = get<string | undefined>('OPENAI_API_KEY');
@@ -105,7 +117,9 @@ export function loadConfig(env: Env = process.env): Config {
   const secrets = VARIABLES.filter((v) => 'secret' in v && v.secret)
     .map((v) => get<string | undefined>(v.name))
     .filter((v): v is string => typeof v === 'string' && v.length >= 6)
-    .concat(tools!.secrets);
+    .concat(tools!.secrets)
+    .concat(Object.values(get<Record<string, string> | undefined>('OTEL_EXPORTER_OTLP_HEADERS') ?? {}).filter((v) => v.length >= 6));
+  const otlpEndpoint = get<string | undefined>('OTEL_EXPORTER_OTLP_ENDPOINT');
   return {
     slack: { ...slack!, apiUrl: get('SLACK_API_URL'), streaming: get('SLACK_STREAMING') },
     store: store!,
@@ -120,6 +134,18 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries: get('MODEL_MAX_RETRIES'),
     },
     server: { port: get('PORT'), logLevel: get('LOG_LEVEL'), shutdownGraceMs: get('SHUTDOWN_GRACE_MS') },
+    telemetry: {
+      metrics: {
+        ...(get<string | undefined>('METRICS_TOKEN') ? { token: get<string>('METRICS_TOKEN') } : {}),
+        ...(metricsPort !== undefined ? { port: metricsPort } : {}),
+      },
+      // The signal path is added as the OpenTelemetry spec says for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP.
+      tracing: otlpEndpoint ? {
+        tracesUrl: `${otlpEndpoint.replace(/\/+$/, '')}/v1/traces`,
+        headers: get<Record<string, string> | undefined>('OTEL_EXPORTER_OTLP_HEADERS') ?? {},
+        serviceName: get('OTEL_SERVICE_NAME'),
+      } : null,
+    },
     agents: {
       poolMax: get('AGENT_POOL_MAX'),
       idleTtlMs: Math.round(get<number>('AGENT_IDLE_TTL_HOURS') * 3_600_000),

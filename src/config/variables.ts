@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 export interface VariableSpec {
   name: string;
-  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Agents' | 'Goals' | 'Tools' | 'Learning';
+  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Operations' | 'Agents' | 'Goals' | 'Tools' | 'Learning';
   /** What the value should look like, shown when it is wrong. */
   shape: string;
   example: string;
@@ -24,6 +24,15 @@ const url = z.string().trim().url();
 const booleanFlag = z.string().trim().toLowerCase()
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+/** OTLP headers: `key=value` pairs separated by commas, values percent-encoded (the OpenTelemetry format). */
+const otlpHeaders = z.string().trim()
+  .refine((v) => v.split(',').every((pair) => /^[^=\s]+=.+$/.test(pair.trim())), 'must be key=value pairs separated by commas')
+  .refine((v) => v.split(',').every((pair) => { try { decodeURIComponent(pair); return true; } catch { return false; } }), 'has a badly percent-encoded value')
+  .transform((v) => Object.fromEntries(v.split(',').map((pair) => {
+    const at = pair.indexOf('=');
+    return [pair.slice(0, at).trim(), decodeURIComponent(pair.slice(at + 1).trim())];
+  })))
+  .optional();
 
 export const VARIABLES = [
   // Slack
@@ -85,6 +94,21 @@ export const VARIABLES = [
   { name: 'SHUTDOWN_GRACE_MS', group: 'Server', shape: 'milliseconds, 0-60000', example: '8000',
     description: 'On SIGTERM/SIGINT, how long in-flight runs may finish before they are recorded as interrupted.',
     schema: integer(0, 60_000).default(8000) },
+  // Operations
+  { name: 'METRICS_TOKEN', group: 'Operations', shape: 'a random string of at least 16 characters', example: 'b7e1c9f04a2d4e6f8a1b3c5d7e9f0a2b',
+    description: 'Set: GET /metrics requires `Authorization: Bearer <token>` (401 otherwise). Unset: /metrics on PORT answers only loopback clients.',
+    secret: true, schema: z.string().trim().min(16, 'must be at least 16 characters').optional() },
+  { name: 'METRICS_PORT', group: 'Operations', shape: 'a TCP port 1-65535 other than PORT (0: any free port)', example: '9464',
+    description: 'Serve /metrics on this port instead of PORT, to any client (still behind METRICS_TOKEN when set). Also works in console mode.',
+    schema: integer(0, 65535).optional() },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', group: 'Operations', shape: 'an http(s) base URL of an OTLP/HTTP receiver (/v1/traces is added)', example: 'http://localhost:4318',
+    description: 'Set: every run is traced (OpenTelemetry, GenAI conventions) and sent there as OTLP/JSON: Jaeger, Tempo, Honeycomb, Langfuse, a collector.',
+    schema: url.regex(/^https?:\/\//i, 'must start with http:// or https://').optional() },
+  { name: 'OTEL_EXPORTER_OTLP_HEADERS', group: 'Operations', shape: 'comma-separated key=value pairs, values percent-encoded', example: 'x-honeycomb-team=YOUR_KEY',
+    description: 'Headers sent with every trace export, usually the backend\'s API key (Langfuse: Authorization=Basic%20 then the base64 of public-key:secret-key).',
+    secret: true, schema: otlpHeaders },
+  { name: 'OTEL_SERVICE_NAME', group: 'Operations', shape: 'a service name', example: 'slack-assistant',
+    description: 'service.name of the traces.', schema: z.string().trim().min(1).default('slack-assistant') },
   // Agents
   { name: 'AGENT_POOL_MAX', group: 'Agents', shape: 'an integer 1-10000', example: '50',
     description: 'Most specialists kept live at once (least recently used are disposed).', schema: integer(1, 10_000).default(50) },

@@ -7,6 +7,27 @@ import type {
 
 export type { ModelStepInput } from '../store/runs.js';
 
+/** How a run ended, as metrics and traces see it. */
+export interface RunEnd {
+  runId: string;
+  status: FinishRunInput['status'];
+  route: string | null;
+  agentId: string | null;
+  errorClass: string | null;
+  /** Start to finish; null when unknown (the finish could not be recorded and none was given). */
+  latencyMs: number | null;
+  /** Epoch ms; null when unknown. */
+  startedAt: number | null;
+  /** False when the store refused the finish: the figures are the caller's, not the run record's. */
+  recorded: boolean;
+}
+
+/** Told when a run is claimed and when it ends; must not throw (a throw is caught and dropped). */
+export interface RunObserver {
+  runStarted?(run: Run): void;
+  runFinished?(end: RunEnd): void;
+}
+
 /**
  * The run log API: start a run idempotently, record its serving decision, add steps, finish it.
  * Cost is computed here from the model catalogue; a model missing from it is logged once and its cost
@@ -19,10 +40,14 @@ export class RunLog {
     private readonly runs: Pick<RunStore, 'start' | 'addStep' | 'finish' | 'recordServing'>,
     private readonly catalogue: ModelCatalogue,
     private readonly logger: Logger,
+    private readonly observers: readonly RunObserver[] = [],
   ) {}
 
-  start(input: StartRunInput): Promise<StartRunResult> {
-    return this.runs.start(input);
+  async start(input: StartRunInput): Promise<StartRunResult> {
+    const result = await this.runs.start(input);
+    // Only the delivery that answers starts the run for observers; duplicates do not.
+    if (result.claimed) this.tell((o) => o.runStarted?.(result.run));
+    return result;
   }
 
   /** The meter of a run: model calls charged to it become its steps (see model/models.ts). */
@@ -44,8 +69,36 @@ export class RunLog {
     return this.runs.addStep(runId, step);
   }
 
-  finish(runId: string, input: FinishRunInput): Promise<Run> {
-    return this.runs.finish(runId, input);
+  async finish(runId: string, input: FinishRunInput): Promise<Run> {
+    let run: Run;
+    try {
+      run = await this.runs.finish(runId, input);
+    } catch (error) {
+      // The run still ended: its span closes and it is counted, from what the caller knows.
+      this.tell((o) => o.runFinished?.({
+        runId, status: input.status, route: input.route ?? null, agentId: input.agentIds?.[0] ?? null,
+        errorClass: input.errorClass ?? null, latencyMs: input.latencyMs ?? null, startedAt: null, recorded: false,
+      }));
+      throw error;
+    }
+    const startedAt = Date.parse(run.startedAt);
+    const finishedAt = run.finishedAt ? Date.parse(run.finishedAt) : Number.NaN;
+    this.tell((o) => o.runFinished?.({
+      runId, status: input.status, route: run.route, agentId: run.agentIds[0] ?? null, errorClass: run.errorClass,
+      latencyMs: run.latencyMs ?? (Number.isFinite(finishedAt - startedAt) ? finishedAt - startedAt : null),
+      startedAt: Number.isFinite(startedAt) ? startedAt : null, recorded: true,
+    }));
+    return run;
+  }
+
+  private tell(notify: (observer: RunObserver) => void): void {
+    for (const observer of this.observers) {
+      try {
+        notify(observer);
+      } catch {
+        // Metrics and traces must never fail a run's bookkeeping.
+      }
+    }
   }
 
   costOf(model: string, tokensIn: number, tokensOut: number): number | null {

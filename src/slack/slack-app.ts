@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, Assistant, HTTPReceiver } from '@slack/bolt';
 import { LRUCache } from 'lru-cache';
@@ -47,6 +47,8 @@ export interface SlackAppDeps {
   features?: SlackFeature[];
   /** Tools: approvals of side-effecting tool calls, waited for by each thread's Surface. */
   approvals?: SlackSurfaceOptions['approvals'];
+  /** GET /metrics on this server (absent when METRICS_PORT serves it elsewhere). */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface SlackApp {
@@ -212,6 +214,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       authWatch.onChange((refusal, variable) => logTokenChange(logger, refusal, variable));
       server = createServer((req, res) => {
         if (req.method === 'GET' && req.url === '/health') return void health(req, res);
+        if (deps.metrics && req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return void deps.metrics(req, res);
         if (receiver && req.url?.startsWith('/slack/events')) {
           if (!timestampFresh(req.headers['x-slack-request-timestamp'])) {
             logger.warn({ timestamp: req.headers['x-slack-request-timestamp'] }, 'refused a Slack request with a stale or future timestamp');

@@ -13,6 +13,30 @@ export interface ExecutorOptions {
   approvalTimeoutMs: number;
   approvals?: ApprovalService;
   logger: Logger;
+  /** Metrics and traces: told of every finished call (a span per tool call). */
+  observers?: readonly ToolCallObserver[];
+}
+
+/** One finished tool call, as metrics and traces see it. */
+export interface ToolCallEvent {
+  /** Absent when the call ran outside a run (no ToolContext). */
+  runId?: string;
+  tool: string;
+  callId: string;
+  /** MCP server; absent for built-in tools. */
+  server?: string;
+  status: StepStatus;
+  errorClass?: ErrorCode;
+  /** Epoch ms when the executor took the call, before any approval wait. */
+  startedAt: number;
+  /** Running time of the call itself, approval wait excluded (the run step's latency). */
+  latencyMs: number;
+  approvalWaitMs: number;
+}
+
+/** Must not throw (a throw is caught and dropped; the call's result is unaffected). */
+export interface ToolCallObserver {
+  toolCall(event: ToolCallEvent): void;
 }
 
 export interface ToolCallRequest {
@@ -58,13 +82,18 @@ export async function executeToolCall(
   const argBytes = Buffer.byteLength(JSON.stringify(call.args ?? {}));
   const server = tool?.server;
   let waitedMs = 0;
-  let started = Date.now();
+  const takenAt = Date.now();
+  let started = takenAt;
   const finish = async (status: StepStatus, text: string, extra: { errorClass?: ErrorCode; resultBytes?: number; notice?: string; detail?: Record<string, unknown> } = {}): Promise<ToolCallOutcome> => {
     const record: ToolCallRecord = {
       kind: 'tool', name: call.name, status, latencyMs: Date.now() - started, argBytes, resultBytes: extra.resultBytes ?? 0,
       ...(server ? { server } : {}), ...(extra.errorClass ? { errorClass: extra.errorClass } : {}), ...(extra.detail ? { detail: extra.detail } : {}),
     };
     await context?.onToolCall?.(record).catch((error: unknown) => options.logger.warn({ err: error }, 'tool step not recorded'));
+    tell(options.observers, {
+      tool: call.name, callId: call.id, status, startedAt: takenAt, latencyMs: record.latencyMs, approvalWaitMs: waitedMs,
+      ...(context ? { runId: context.runId } : {}), ...(server ? { server } : {}), ...(extra.errorClass ? { errorClass: extra.errorClass } : {}),
+    });
     const content = wrapResult(call.name, status === 'ok' ? 'ok' : 'error', status === 'ok' ? text : `Error (${extra.errorClass ?? status}): ${text}`);
     return { message: new ToolMessage({ tool_call_id: call.id, content, status: status === 'ok' ? 'success' : 'error' }), record, waitedMs, ...(extra.notice ? { notice: extra.notice } : {}) };
   };
@@ -104,6 +133,16 @@ export async function executeToolCall(
     return finish(STATUS[error.code] ?? 'error', error.message, { errorClass: error.code, ...(notice ? { notice } : {}) });
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function tell(observers: readonly ToolCallObserver[] | undefined, event: ToolCallEvent): void {
+  for (const observer of observers ?? []) {
+    try {
+      observer.toolCall(event);
+    } catch {
+      // Metrics and traces must never change a tool call's outcome.
+    }
   }
 }
 
