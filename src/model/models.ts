@@ -89,6 +89,8 @@ export class Models {
       response = await call(this.port);
     } catch (raw) {
       const error = asAppError(raw);
+      // Which model failed: the error knowledge base keys recoveries on it.
+      error.details.model ??= model;
       const failed = event({ tokensIn: 0, tokensOut: 0, status: stepStatusFor(error.code), errorCode: error.code });
       await tag.meter.record({
         ...base, model, tokensIn: 0, tokensOut: 0, status: failed.status, errorClass: error.code,
