@@ -160,7 +160,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     };
     ready = true;
     void runConsoleChat(orchestrator, store, {
-      ...io, modelConfigured: models.configured, storeKind: store.kind, ...(commands ? { commands } : {}),
+      ...io, modelConfigured: models.configured, storeKind: store.kind, ...(commands ? { commands } : {}), dataDir: config.dataDir,
     })
       .catch((error: unknown) => logger.error({ err: error }, 'console chat failed'))
       .finally(() => { void stop(); });

@@ -27,7 +27,9 @@ export interface Config {
     timeoutMs: number;
     maxRetries: number;
   };
-  server: { port: number; logLevel: string; shutdownGraceMs: number };
+  server: { port: number; logLevel: string; logFormat: 'json' | 'pretty'; shutdownGraceMs: number };
+  /** DATA_DIR: the embedded database (PGlite store), and the console's log file and charts with any store. */
+  dataDir: string;
   agents: {
     poolMax: number;
     idleTtlMs: number;
@@ -110,7 +112,8 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: get('MODEL_TIMEOUT_MS'),
       maxRetries: get('MODEL_MAX_RETRIES'),
     },
-    server: { port: get('PORT'), logLevel: get('LOG_LEVEL'), shutdownGraceMs: get('SHUTDOWN_GRACE_MS') },
+    server: { port: get('PORT'), logLevel: get('LOG_LEVEL'), logFormat: get('LOG_FORMAT'), shutdownGraceMs: get('SHUTDOWN_GRACE_MS') },
+    dataDir: get('DATA_DIR'),
     agents: {
       poolMax: get('AGENT_POOL_MAX'),
       idleTtlMs: Math.round(get<number>('AGENT_IDLE_TTL_HOURS') * 3_600_000),
