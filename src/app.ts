@@ -33,9 +33,9 @@ import { createSlackApp, type SlackApp, type SlackFeature } from './slack/slack-
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { createToolLayer, type ToolLayer } from './tools/tool-layer.js';
-import { AppMetrics } from './ops/metrics/app-metrics.js';
-import { serveMetrics } from './ops/metrics/metrics-server.js';
-import { createTracing } from './ops/tracing/tracing.js';
+import { AppMetrics } from './telemetry/app-metrics.js';
+import { serveMetrics } from './telemetry/metrics-server.js';
+import { createTracing } from './telemetry/tracing.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -176,7 +176,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     };
     ready = true;
     void runConsoleChat(orchestrator, store, {
-      ...io, modelConfigured: models.configured, storeKind: store.kind, ...(commands ? { commands } : {}),
+      ...io, modelConfigured: models.configured, storeKind: store.kind, ...(commands ? { commands } : {}), dataDir: config.dataDir,
     })
       .catch((error: unknown) => logger.error({ err: error }, 'console chat failed'))
       .finally(() => { void stop(); });

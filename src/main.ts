@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config/load-config.js';
+import { ConfigError, loadConfig, type Config, type StoreChoice } from './config/load-config.js';
+import { gatedLogStream } from './console/terminal-log-gate.js';
 import { AppError, type ErrorCode } from './errors.js';
-import { createLogger } from './ops/logger.js';
+import { openLogFile } from './ops/log-file.js';
+import { createLogger, type Logger } from './ops/logger.js';
 
 // Whatever happens, the process exits within this after SIGTERM/SIGINT.
 const HARD_EXIT_MS = 10_000;
@@ -37,12 +41,25 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // In console mode stdout is the chat: logs go to stderr, and only warnings unless LOG_LEVEL says otherwise.
-  // When stderr is the same terminal, a warning (a JSON line with a stack, e.g. for every failed request) would
-  // land in the middle of the chat, which already told the person what went wrong: only errors are shown there.
   const consoleMode = config.slack.kind === 'console';
-  const level = consoleMode && !process.env.LOG_LEVEL ? (process.stderr.isTTY ? 'error' : 'warn') : config.server.logLevel;
-  const logger = createLogger({ level, secrets: config.secrets, ...(consoleMode ? { destination: pino.destination(2) } : {}) });
+  let logging: { logger: Logger; file?: string };
+  try {
+    logging = appLogger(config);
+  } catch (error) {
+    // DATA_DIR is a file, or not writable: the operating system's message names the path.
+    process.stderr.write(`Could not start: cannot write the log file under DATA_DIR (${config.dataDir}): ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const { logger } = logging;
+  if (logging.file) process.stderr.write(`Logs: ${logging.file} (LOG_FORMAT=pretty shows them here instead)\n`);
+  // Start-up progress: on stderr for a person at the console (and in its log file), as log lines in the server
+  // modes. With pretty logs on the console's stderr, the log line would say it a second time.
+  const progress = (message: string, fields: Record<string, unknown> = {}) => {
+    if (consoleMode) process.stderr.write(`${message}\n`);
+    if (!consoleMode || logging.file) logger.info(fields, message);
+  };
+  const startedAt = performance.now();
+  progress(openingTheDatabase(config.store), { store: config.store.kind });
 
   let app;
   try {
@@ -67,6 +84,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = app;
+  // Console mode says "Ready." itself (runConsoleChat), just before its prompt.
+  logger.info({ mode: app.mode, ...(app.port !== undefined ? { port: app.port } : {}), startMs: Math.round(performance.now() - startedAt) }, 'ready');
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(0), HARD_EXIT_MS).unref();
@@ -77,6 +96,34 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   await running.finished;
   process.exit(0);
+}
+
+/**
+ * Where logs go. Server modes: stdout, JSON (or pretty). Console mode: stdout is the chat, so JSON goes to
+ * DATA_DIR/logs/improver.log (whatever the store); LOG_FORMAT=pretty puts readable lines on stderr instead,
+ * held back while an answer is being printed so they never land inside it.
+ */
+function appLogger(config: Config): { logger: Logger; file?: string } {
+  const base = { level: config.server.logLevel, secrets: config.secrets, format: config.server.logFormat };
+  if (config.slack.kind !== 'console') return { logger: createLogger({ ...base, colorize: Boolean(process.stdout.isTTY) }) };
+  if (config.server.logFormat === 'pretty') {
+    return { logger: createLogger({ ...base, destination: gatedLogStream(pino.destination({ dest: 2, sync: true })), colorize: Boolean(process.stderr.isTTY) }) };
+  }
+  const file = openLogFile(config.dataDir);
+  return { logger: createLogger({ ...base, destination: file.destination }), file: file.path };
+}
+
+/** The first progress line: opening the store is the slow part of a start (creating PGlite's files, most of all). */
+function openingTheDatabase(store: StoreChoice): string {
+  switch (store.kind) {
+    case 'pglite': {
+      // PG_VERSION is the first file of a Postgres data directory: without it, this start creates the database.
+      const first = !existsSync(join(store.dataDir, 'PG_VERSION'));
+      return `Opening the database in ${store.dataDir}${first ? ' (first start: creating it, this takes a few seconds)' : ''}…`;
+    }
+    case 'postgres': return 'Connecting to the Postgres database (DATABASE_URL)…';
+    case 'supabase': return `Connecting to Supabase at ${store.url}…`;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -36,7 +36,7 @@ export interface Config {
     timeoutMs: number;
     maxRetries: number;
   };
-  server: { port: number; logLevel: string; shutdownGraceMs: number };
+  server: { port: number; logLevel: string; logFormat: 'json' | 'pretty'; shutdownGraceMs: number };
   /** Prometheus metrics and OpenTelemetry traces. */
   telemetry: {
     /** token: bearer token /metrics requires; port: a separate port for /metrics. */
@@ -44,6 +44,8 @@ export interface Config {
     /** Null: no tracing (OTEL_EXPORTER_OTLP_ENDPOINT unset). tracesUrl is the endpoint with /v1/traces. */
     tracing: { tracesUrl: string; headers: Record<string, string>; serviceName: string } | null;
   };
+  /** DATA_DIR: the embedded database (PGlite store), and the console's log file and charts with any store. */
+  dataDir: string;
   agents: {
     poolMax: number;
     idleTtlMs: number;
@@ -133,7 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: get('MODEL_TIMEOUT_MS'),
       maxRetries: get('MODEL_MAX_RETRIES'),
     },
-    server: { port: get('PORT'), logLevel: get('LOG_LEVEL'), shutdownGraceMs: get('SHUTDOWN_GRACE_MS') },
+    server: { port: get('PORT'), logLevel: get('LOG_LEVEL'), logFormat: get('LOG_FORMAT'), shutdownGraceMs: get('SHUTDOWN_GRACE_MS') },
     telemetry: {
       metrics: {
         ...(get<string | undefined>('METRICS_TOKEN') ? { token: get<string>('METRICS_TOKEN') } : {}),
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
         serviceName: get('OTEL_SERVICE_NAME'),
       } : null,
     },
+    dataDir: get('DATA_DIR'),
     agents: {
       poolMax: get('AGENT_POOL_MAX'),
       idleTtlMs: Math.round(get<number>('AGENT_IDLE_TTL_HOURS') * 3_600_000),

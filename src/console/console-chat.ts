@@ -5,7 +5,9 @@ import type { Readable, Writable } from 'node:stream';
 import type { HistoryMessage, MessageHandler } from '../surface/surface.js';
 import type { CommandDispatcher } from '../commands/dispatcher.js';
 import type { Store } from '../store/store.js';
+import { saveChart } from './chart-file.js';
 import { createConsoleSurface } from './console-surface.js';
+import { renderForTerminal } from './terminal-markup.js';
 
 export interface ConsoleChatOptions {
   input: Readable;
@@ -18,6 +20,8 @@ export interface ConsoleChatOptions {
   userId?: string;
   /** Slash commands shared with Slack (/better, /metrics, …). */
   commands?: CommandDispatcher;
+  /** DATA_DIR: /metrics charts are saved under its charts/. Absent: charts are not saved, and that is said. */
+  dataDir?: string;
 }
 
 const HELP = `Commands:
@@ -38,6 +42,8 @@ export async function runConsoleChat(orchestrator: MessageHandler, store: Store,
   const history: HistoryMessage[] = [];
   let sequence = 0;
 
+  // The end of the start-up progress lines main.ts printed (database, log file): from here on, it listens.
+  options.status.write('Ready.\n');
   if (options.interactive) {
     output.write(`Improver console — store: ${options.storeKind}. Type /help for commands.\n`);
   }
@@ -71,8 +77,17 @@ export async function runConsoleChat(orchestrator: MessageHandler, store: Store,
       const reply = await options.commands.run(name, text.slice(name.length + 1).trim(), {
         surface: 'console', workspaceId: 'console', userId, channelId: `console-${sessionId}`, threadTs,
       });
-      output.write(`${reply.text}\n`);
-      for (const file of reply.files ?? []) output.write(`(${file.title}: ${file.filename}, ${file.bytes.length} bytes — shown in Slack)\n`);
+      output.write(`${renderForTerminal(reply.text, options.interactive)}\n`);
+      // A terminal cannot show a picture: the chart (a PNG) is saved, and its path printed to open it with.
+      for (const file of reply.files ?? []) {
+        if (!options.dataDir) {
+          output.write(`(${file.title}: not saved, no data directory)\n`);
+          continue;
+        }
+        const saved = await saveChart(options.dataDir, file.filename, file.bytes)
+          .catch((error: NodeJS.ErrnoException) => new Error(`${error.code ?? 'error'}: ${error.message}`));
+        output.write(saved instanceof Error ? `(${file.title}: could not be saved — ${saved.message})\n` : `${file.title} — chart saved to ${saved}\n`);
+      }
     } else if (text.startsWith('/')) {
       output.write(`Unknown command ${text.split(/\s/)[0]}. Type /help for the list.\n`);
     } else {
@@ -81,7 +96,7 @@ export async function runConsoleChat(orchestrator: MessageHandler, store: Store,
         workspaceId: 'console', surface: 'console', userId, text, channelId: `console-${sessionId}`,
         messageTs: `${Date.now()}.${String(sequence).padStart(6, '0')}`, threadTs,
         history: [...history], participants: [userId],
-      }, surface);
+      }, surface).finally(() => surface.endTurn());
       history.push({ role: 'user', text });
       if (outcome.kind === 'answered') history.push({ role: 'assistant', text: outcome.text });
     }

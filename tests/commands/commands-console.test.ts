@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -19,7 +22,8 @@ test('/better, /save-workflow, /workflows and /metrics in the console', async ()
   const output = new PassThrough();
   let out = '';
   output.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-  const app = await startApp(loadConfig({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseURL }), {
+  const dataDir = mkdtempSync(join(tmpdir(), 'commands-console-')); // where the console saves the /metrics chart
+  const app = await startApp(loadConfig({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseURL, DATA_DIR: dataDir }), {
     logger: pino({ level: 'silent' }), store, console: { input, output, status: new PassThrough(), interactive: false },
   });
   input.end([
@@ -30,13 +34,13 @@ test('/better, /save-workflow, /workflows and /metrics in the console', async ()
 
   expect(out).toMatch(/I have not answered you in this conversation yet, so there is nothing to rate/);
   expect(out).toMatch(/Thanks — recorded 2\/5 and “too slow please” on the answer to “What is 2\+2\?” \(.+ UTC, `general`\)\. Filed an improvement proposal \(too slow\) for agent `general`\./);
-  expect(out).toMatch(/The rating must be a whole number from 1 to 5 \(got `9`\)\.\n\n\*\/better \[1-5\]/);
+  expect(out).toMatch(/The rating must be a whole number from 1 to 5 \(got `9`\)\.\n\n\/better \[1-5\]/);
   expect(out).toMatch(/Saved workflow `sums` \(1 task: general assistant\) from your request “What is 2\+2\?”/);
   expect(out).toMatch(/A workflow named `sums` already exists \(saved by console:\S+, 0 uses · no runs yet · no ratings\)/);
   expect(out).toMatch(/• `sums` \(saved\) — quick sums\n {4}1 task: general assistant · 0 uses · no runs yet · no ratings/);
-  expect(out).toMatch(/\*Metrics — the last 7 days\*\nRuns: 1 · Success rate: 100\.0% \(1 of 1 finished\)\nLatency: p50 .+\nCost: \$0\.000\d+ total/);
+  expect(out).toMatch(/Metrics — the last 7 days\nRuns: 1 · Success rate: 100\.0% \(1 of 1 finished\)\nLatency: p50 .+\nCost: \$0\.000\d+ total/);
   expect(out).toMatch(/Feedback: 1 · average rating 2\.00\/5 from 1 rating/);
-  expect(out).toMatch(/\(Metrics — the last 7 days: metrics-7d\.png, \d+ bytes — shown in Slack\)/);
+  expect(out).toContain(`Metrics — the last 7 days — chart saved to ${join(dataDir, 'charts', 'metrics-7d-')}`);
   expect(out).toMatch(/`5d` is not a period I know/);
   expect(out).toMatch(/Deleted workflow `sums`\./);
   expect(out).toMatch(/Also: \/better, \/save-workflow, \/workflows, \/metrics/);
@@ -61,4 +65,5 @@ test('/better, /save-workflow, /workflows and /metrics in the console', async ()
   ]);
   expect(runs.every((r) => r.route === 'command' && r.route_reason.startsWith('/'))).toBe(true);
   await sql.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });

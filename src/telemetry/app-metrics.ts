@@ -1,8 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { PoolStats } from '../../agents/agent-pool.js';
-import type { ModelCallEvent, ModelCallObserver } from '../../model/models.js';
-import type { RunEnd, RunObserver } from '../../runlog/run-log.js';
-import type { ToolCallEvent, ToolCallObserver } from '../../tools/executor.js';
+import type { PoolStats } from '../agents/agent-pool.js';
+import type { ModelCallEvent, ModelCallObserver } from '../model/models.js';
+import type { RunEnd, RunObserver } from '../runlog/run-log.js';
+import type { ToolCallEvent, ToolCallObserver } from '../tools/executor.js';
 
 /** USD for a model call; null when the model has no price (the run log's catalogue). */
 export type CostOf = (model: string, tokensIn: number, tokensOut: number) => number | null;

@@ -3,8 +3,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { Config } from '../../config/load-config.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../config/load-config.js';
+import type { Logger } from '../ops/logger.js';
 import { RunTracer } from './run-tracer.js';
 
 export interface Tracing {

@@ -6,10 +6,10 @@ import {
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL, GEN_AI_PROVIDER_NAME_VALUE_OPENAI,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { LRUCache } from 'lru-cache';
-import type { ModelCallEvent, ModelCallObserver } from '../../model/models.js';
-import type { RunEnd, RunObserver } from '../../runlog/run-log.js';
-import type { Run } from '../../store/runs.js';
-import type { ToolCallEvent, ToolCallObserver } from '../../tools/executor.js';
+import type { ModelCallEvent, ModelCallObserver } from '../model/models.js';
+import type { RunEnd, RunObserver } from '../runlog/run-log.js';
+import type { Run } from '../store/runs.js';
+import type { ToolCallEvent, ToolCallObserver } from '../tools/executor.js';
 
 /** On every span, so a backend can gather a run's spans even when one has no parent here. */
 export const ATTR_RUN_ID = 'run.id';
