@@ -36,6 +36,10 @@ import { createToolLayer, type ToolLayer } from './tools/tool-layer.js';
 import { AppMetrics } from './telemetry/app-metrics.js';
 import { serveMetrics } from './telemetry/metrics-server.js';
 import { createTracing } from './telemetry/tracing.js';
+import { createAnalysts } from './analysts/create-analysts.js';
+import type { AdminNotices, JobName } from './analysts/job.js';
+import type { Scheduler } from './analysts/scheduler.js';
+import { KnownRecoveries } from './recovery/known-recoveries.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -59,6 +63,8 @@ export interface RunningApp {
   goals: GoalRunner;
   /** Tool registry, MCP servers, approvals. */
   tools: ToolLayer;
+  /** The analysts on their schedules; runNow() is what `npm run analyze` and `/improver analyze` call. */
+  analysts: { scheduler: Scheduler; jobs: JobName[] };
   /** Console mode: resolves when the chat ends (/quit, end of input). Server modes: when stopped. */
   finished: Promise<void>;
   /** Graceful stop: no new work, in-flight runs finish or are recorded as interrupted, then close. */
@@ -126,6 +132,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const orchestrator = new Orchestrator(
     {
       runLog, serving, logger, plans: goalPath,
+      // The error knowledge base: a failure the error analyst has seen gets its best known recovery, once.
+      ...(config.learning.enabled ? {
+        recovery: new KnownRecoveries(store, { fallbackModel: config.analysts.fallbackModel, trimInputChars: Math.floor(config.agents.maxInputChars / 2) }),
+      } : {}),
       direct: new DirectAnswer({ runLog, agents: pool }, { historyTokenBudget: config.agents.historyTokenBudget, maxInputChars: config.agents.maxInputChars }),
     },
     { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars },
@@ -137,6 +147,16 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   // /better, /save-workflow, /workflows, /metrics (Slack and console), feedback buttons, the App Home.
   const commands: CommandDispatcher = createImproverCommands({ store, logger, runLog });
   slackFeatures.push(slackCommands(commands), slackFeedback(runLog), appHome());
+
+  // Analysts on node-cron: admin notices go to ADMIN_CHANNEL (Slack) or the console once the surface is up.
+  let noticeTarget: ((text: string) => Promise<void>) | undefined;
+  const notices: AdminNotices = {
+    post: async (text) => {
+      logger.info({ notice: text.slice(0, 500) }, 'admin notice');
+      await noticeTarget?.(text).catch((error: unknown) => logger.warn({ err: error }, 'admin notice not delivered'));
+    },
+  };
+  const analysts = createAnalysts(config, { store, runLog, logger, notices, holder: owner });
 
   metrics.watchRunsInFlight(() => orchestrator.activeRuns);
   // GET /metrics: on METRICS_PORT's own server when set, else on the Slack server's port (see serveMetrics).
@@ -155,6 +175,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ready = false;
       logger.info('stopping: no new work');
       await slackApp?.stop();
+      await analysts.scheduler.stop();
       await metricsServer?.close();
       if (resumeTimer) clearInterval(resumeTimer);
       const { finished: done, interrupted } = await orchestrator.drain(config.server.shutdownGraceMs);
@@ -169,12 +190,16 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     return stopping;
   };
 
+  // Scheduled analysts start with the surface; a failing analyst is recorded and never touches answering.
+  analysts.scheduler.start();
+
   if (config.slack.kind === 'console') {
     const io = options.console ?? {
       input: process.stdin, output: process.stdout, status: process.stdout.isTTY ? process.stdout : process.stderr,
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     };
     ready = true;
+    noticeTarget = async (text) => { io.output.write(`\n[admin] ${text}\n`); };
     void runConsoleChat(orchestrator, store, {
       ...io, modelConfigured: models.configured, storeKind: store.kind, ...(commands ? { commands } : {}), dataDir: config.dataDir,
     })
@@ -190,6 +215,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     });
     port = (await slackApp.start()).port;
     ready = true;
+    const adminChannel = config.admin.channel;
+    if (adminChannel) noticeTarget = (text) => slackApp!.post(adminChannel, text);
     // Goals whose process died (or was stopped) are resumed from their finished tasks, here or elsewhere.
     const app = slackApp;
     const resume = () => goalPath.resumeStale(owner, (goal) => (goal.channelId && goal.threadTs
@@ -199,5 +226,5 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     resumeTimer = setInterval(() => void resume(), 30_000);
     resumeTimer.unref();
   }
-  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), ...(metricsServer ? { metricsPort: metricsServer.port } : {}), store, orchestrator, pool, goals: goalRunner, tools, finished, stop };
+  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), ...(metricsServer ? { metricsPort: metricsServer.port } : {}), store, orchestrator, pool, goals: goalRunner, tools, analysts, finished, stop };
 }

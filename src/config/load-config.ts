@@ -58,6 +58,15 @@ export interface Config {
   /** Tool calling, built-in tools, MCP servers, approvals. */
   tools: ToolSettings;
   learning: { enabled: boolean };
+  analysts: {
+    /** A cron expression per job; null: off. */
+    schedules: Record<'errors' | 'cost' | 'workflows' | 'agents' | 'anomalies' | 'digest', string | null>;
+    timezone: string;
+    maxCostUsd: number;
+    escalateAfter: number;
+    fallbackModel: string;
+  };
+  admin: { channel?: string; users: string[] };
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
   secrets: string[];
 }
@@ -167,6 +176,20 @@ export function loadConfig(env: Env = process.env): Config {
     },
     tools: tools!.settings,
     learning: { enabled: get('LEARNING_ENABLED') },
+    analysts: {
+      schedules: {
+        errors: get('ANALYST_ERRORS_SCHEDULE'), cost: get('ANALYST_COST_SCHEDULE'), workflows: get('ANALYST_WORKFLOWS_SCHEDULE'),
+        agents: get('ANALYST_AGENTS_SCHEDULE'), anomalies: get('ANALYST_ANOMALIES_SCHEDULE'), digest: get('DIGEST_SCHEDULE'),
+      },
+      timezone: get('ANALYST_TIMEZONE'),
+      maxCostUsd: get('ANALYST_MAX_COST_USD'),
+      escalateAfter: get('ERROR_ESCALATE_AFTER'),
+      fallbackModel: get<string | undefined>('RECOVERY_FALLBACK_MODEL') ?? get('PLANNER_MODEL'),
+    },
+    admin: {
+      ...(get<string | undefined>('ADMIN_CHANNEL') ? { channel: get<string>('ADMIN_CHANNEL') } : {}),
+      users: (get<string | undefined>('ADMIN_USERS') ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    },
     secrets,
   };
 }

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export interface VariableSpec {
   name: string;
-  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Operations' | 'Agents' | 'Goals' | 'Tools' | 'Learning';
+  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Operations' | 'Agents' | 'Goals' | 'Tools' | 'Learning' | 'Analysts' | 'Admin';
   /** What the value should look like, shown when it is wrong. */
   shape: string;
   example: string;
@@ -20,6 +21,9 @@ const optionalString = z.string().trim().min(1).optional();
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positiveNumber = z.coerce.number().positive();
 const url = z.string().trim().url();
+/** A cron expression node-cron accepts, or off. */
+const schedule = z.string().trim().refine((v) => v.toLowerCase() === 'off' || cron.validate(v), 'must be a cron expression (e.g. "*/15 * * * *") or off')
+  .transform((v) => (v.toLowerCase() === 'off' ? null : v));
 /** true/false (also 1/0, yes/no, on/off), case-insensitive. */
 const booleanFlag = z.string().trim().toLowerCase()
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), 'must be true or false')
@@ -177,8 +181,41 @@ export const VARIABLES = [
     schema: optionalString },
   // Learning
   { name: 'LEARNING_ENABLED', group: 'Learning', shape: 'true or false', example: 'true',
-    description: 'false: the static baseline. No experiment arm is ever served; every request gets the current versions.',
+    description: 'false: the static baseline. No analyst but the cost analyst runs, no known recovery is tried, no experiment arm is served; every request gets the current versions.',
     schema: booleanFlag.default(true) },
+  // Analysts
+  { name: 'ANALYST_ERRORS_SCHEDULE', group: 'Analysts', shape: 'a cron expression, or off', example: '*/15 * * * *',
+    description: 'When the error analyst reads new failures into the error knowledge base.', schema: schedule.default('*/15 * * * *') },
+  { name: 'ANALYST_COST_SCHEDULE', group: 'Analysts', shape: 'a cron expression, or off', example: '5 * * * *',
+    description: 'When the cost analyst totals spend, raises budget alerts and proposes cheaper models. Runs even with LEARNING_ENABLED=false (budgets are controls).',
+    schema: schedule.default('5 * * * *') },
+  { name: 'ANALYST_WORKFLOWS_SCHEDULE', group: 'Analysts', shape: 'a cron expression, or off', example: '20 */6 * * *',
+    description: 'When the workflow analyst groups recurring requests into patterns, induces workflows from recurring goals and drafts specialists for gaps.',
+    schema: schedule.default('20 */6 * * *') },
+  { name: 'ANALYST_AGENTS_SCHEDULE', group: 'Analysts', shape: 'a cron expression, or off', example: '40 */2 * * *',
+    description: 'When the agent performance analyst compares each specialist version with its peers and files proposals for weak ones.',
+    schema: schedule.default('40 */2 * * *') },
+  { name: 'ANALYST_ANOMALIES_SCHEDULE', group: 'Analysts', shape: 'a cron expression, or off', example: '*/10 * * * *',
+    description: 'When the last hour is compared with the trailing week (error rate, p95 latency, cost per run, corrections); one alert per episode.',
+    schema: schedule.default('*/10 * * * *') },
+  { name: 'DIGEST_SCHEDULE', group: 'Analysts', shape: 'a cron expression, or off', example: '0 9 * * *',
+    description: 'When the daily digest is posted to ADMIN_CHANNEL.', schema: schedule.default('0 9 * * *') },
+  { name: 'ANALYST_TIMEZONE', group: 'Analysts', shape: 'an IANA time zone', example: 'Europe/Berlin',
+    description: 'Time zone of the schedules above.', schema: z.string().trim().min(1).default('UTC') },
+  { name: 'ANALYST_MAX_COST_USD', group: 'Analysts', shape: 'USD, > 0', example: '0.25',
+    description: 'Most one analyst run may spend on model calls (naming patterns, drafting specialists); its calls stop there.',
+    schema: positiveNumber.default(0.25) },
+  { name: 'ERROR_ESCALATE_AFTER', group: 'Analysts', shape: 'an integer 1-100000', example: '5',
+    description: 'Occurrences after which a recurring error with no working recovery is raised to ADMIN_CHANNEL (once).',
+    schema: integer(1, 100_000).default(5) },
+  { name: 'RECOVERY_FALLBACK_MODEL', group: 'Analysts', shape: 'a model name', example: 'gpt-4.1',
+    description: 'Model a known "fallback model" recovery retries on. Default: PLANNER_MODEL.', schema: optionalString },
+  // Admin
+  { name: 'ADMIN_CHANNEL', group: 'Admin', shape: 'a Slack channel id (C…)', example: 'C0123456789',
+    description: 'Where budget alerts, recurring errors, anomalies and the daily digest are posted (invite the bot). Empty: logged only (and shown in the console).',
+    schema: z.string().trim().regex(/^[CGD][A-Z0-9]{6,}$/, 'must be a channel id like C0123456789').optional() },
+  { name: 'ADMIN_USERS', group: 'Admin', shape: 'comma-separated Slack user ids', example: 'U0123456789,U0987654321',
+    description: 'Who may run /improver analyze and /improver budget, besides the workspace\'s owners and admins.', schema: optionalString },
 ] as const satisfies readonly VariableSpec[];
 
 export type VariableName = (typeof VARIABLES)[number]['name'];
