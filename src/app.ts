@@ -40,6 +40,7 @@ import { createAnalysts } from './analysts/create-analysts.js';
 import type { AdminNotices, JobName } from './analysts/job.js';
 import type { Scheduler } from './analysts/scheduler.js';
 import { KnownRecoveries } from './recovery/known-recoveries.js';
+import { BudgetPolicy } from './budgets/budget-policy.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -117,6 +118,14 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds,
     planner: models.configured ? new ModelPlanner({ models, model: plannerModel, maxRetries: config.model.maxRetries }) : null,
   });
+  // Admin notices (budget alerts, recurring errors, the digest) go to ADMIN_CHANNEL (Slack) or the console once the surface is up.
+  let noticeTarget: ((text: string) => Promise<void>) | undefined;
+  const notices: AdminNotices = {
+    post: async (text) => {
+      logger.info({ notice: text.slice(0, 500) }, 'admin notice');
+      await noticeTarget?.(text).catch((error: unknown) => logger.warn({ err: error }, 'admin notice not delivered'));
+    },
+  };
   // The one place that decides what serves a request (workflow, goal, or which agent version on which model).
   const serving = new ServingDecider({
     router: new Router(store.agents, models.configured ? new ChatModelRouter({ models, model: plannerModel }) : null, {
@@ -128,6 +137,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     canPlan: models.configured,
     // Live experiments choose their arm here; LEARNING_ENABLED=false serves the current versions only.
     arms: config.learning.enabled ? new ExperimentArms(store.experiments) : NO_EXPERIMENTS,
+    // Budgets are controls, not learning: enforced whatever LEARNING_ENABLED says.
+    policies: [new BudgetPolicy({ budgets: store.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger })],
   });
   const orchestrator = new Orchestrator(
     {
@@ -141,22 +152,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars },
   );
 
+  const analysts = createAnalysts(config, { store, runLog, logger, notices, holder: owner });
+
   // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
   const slackFeatures: SlackFeature[] = [goalActions(goalRunner, runLog)];
   slackFeatures.push(tools.slackFeature);
   // /better, /save-workflow, /workflows, /metrics (Slack and console), feedback buttons, the App Home.
-  const commands: CommandDispatcher = createImproverCommands({ store, logger, runLog });
+  const commands: CommandDispatcher = createImproverCommands({ store, logger, runLog, analysts: analysts.scheduler.handle(analysts.jobs), adminUsers: config.admin.users });
   slackFeatures.push(slackCommands(commands), slackFeedback(runLog), appHome());
 
-  // Analysts on node-cron: admin notices go to ADMIN_CHANNEL (Slack) or the console once the surface is up.
-  let noticeTarget: ((text: string) => Promise<void>) | undefined;
-  const notices: AdminNotices = {
-    post: async (text) => {
-      logger.info({ notice: text.slice(0, 500) }, 'admin notice');
-      await noticeTarget?.(text).catch((error: unknown) => logger.warn({ err: error }, 'admin notice not delivered'));
-    },
-  };
-  const analysts = createAnalysts(config, { store, runLog, logger, notices, holder: owner });
 
   metrics.watchRunsInFlight(() => orchestrator.activeRuns);
   // GET /metrics: on METRICS_PORT's own server when set, else on the Slack server's port (see serveMetrics).

@@ -2,6 +2,7 @@ import type { Config } from '../config/load-config.js';
 import type { Logger } from '../ops/logger.js';
 import type { RunLog } from '../runlog/run-log.js';
 import type { Store } from '../store/store.js';
+import { CostAnalyst } from './cost-analyst.js';
 import { ErrorAnalyst } from './error-analyst.js';
 import type { AdminNotices, AnalystJob, JobName } from './job.js';
 import { Scheduler } from './scheduler.js';
@@ -23,6 +24,7 @@ export function createAnalysts(config: Config, deps: AnalystDeps): { scheduler: 
   const learning = config.learning.enabled;
   const jobs: AnalystJob[] = [];
   if (learning) jobs.push(new ErrorAnalyst({ store: deps.store, notices: deps.notices, escalateAfter: config.analysts.escalateAfter }));
+  jobs.push(new CostAnalyst({ store: deps.store, notices: deps.notices, catalogue: config.model.catalogue, defaultModel: config.model.defaultModel, propose: learning }));
   const schedules = Object.fromEntries(jobs.flatMap((job) => {
     const expression = config.analysts.schedules[job.name];
     return expression ? [[job.name, expression]] : [];

@@ -58,6 +58,11 @@ export class Scheduler {
     await Promise.all(this.tasks.splice(0).map((task) => task.destroy()));
   }
 
+  /** What /improver analyze needs: the jobs configured here, and a way to run them now. */
+  handle(jobs: JobName[]): { jobs: JobName[]; runNow(names: JobName[]): Promise<SlotOutcome[]> } {
+    return { jobs, runNow: (names) => this.runNow(names) };
+  }
+
   /** Runs the named analysts now, in order (npm run analyze, /improver analyze): each claims its own slot. */
   async runNow(names: JobName[]): Promise<SlotOutcome[]> {
     const outcomes: SlotOutcome[] = [];

@@ -9,6 +9,8 @@ export interface CommandContext {
   channelId: string;
   /** The thread the command was typed in, when known (Slack sends none for slash commands). */
   threadTs?: string;
+  /** Whether the caller is a workspace owner or admin (Slack: users.info), asked only by admin commands. */
+  isAdmin?: () => Promise<boolean>;
 }
 
 export interface CommandReply {

@@ -7,10 +7,11 @@ import type { CommandContext, CommandDispatcher, CommandReply } from './dispatch
 import { metricsCommand } from './metrics-command.js';
 import { reply, type CommandName } from './usage.js';
 import { saveWorkflowCommand, workflowsCommand } from './workflow-commands.js';
+import { improverCommand, type ImproverDeps } from './improver-admin.js';
 
 type Handler = (store: Store, text: string, context: CommandContext) => Promise<CommandReply>;
 
-const HANDLERS: Record<CommandName, Handler> = {
+const STORE_HANDLERS: Record<Exclude<CommandName, 'improver'>, Handler> = {
   better: betterCommand,
   'save-workflow': saveWorkflowCommand,
   workflows: workflowsCommand,
@@ -24,7 +25,24 @@ const HANDLERS: Record<CommandName, Handler> = {
 /** Commands that only read (reports, lists): their runs are marked cheap. */
 const READ_ONLY = new Set<string>(['metrics', 'workflows']);
 
-export function createImproverCommands(deps: { store: Store; logger: Logger; runLog?: Pick<RunLog, 'start' | 'recordServing' | 'finish'> }): CommandDispatcher {
+export interface ImproverCommandDeps {
+  store: Store;
+  logger: Logger;
+  runLog?: Pick<RunLog, 'start' | 'recordServing' | 'finish'>;
+  /** /improver analyze: the analysts this configuration runs. */
+  analysts?: ImproverDeps['analysts'];
+  /** ADMIN_USERS: admins besides the workspace's owners and admins. */
+  adminUsers?: string[];
+}
+
+export function createImproverCommands(deps: ImproverCommandDeps): CommandDispatcher {
+  const improver: ImproverDeps = {
+    budgets: deps.store.budgets,
+    ...(deps.analysts ? { analysts: deps.analysts } : {}),
+    // The console's user is the person at the keyboard of the machine: its operator.
+    isAdmin: async (context) => context.surface === 'console' || (deps.adminUsers ?? []).includes(context.userId) || ((await context.isAdmin?.()) ?? false),
+  };
+  const HANDLERS: Record<CommandName, Handler> = { ...STORE_HANDLERS, improver: (_store, text, context) => improverCommand(improver, text, context) };
   const run = async (name: string, text: string, context: CommandContext): Promise<CommandReply> => {
     const handler = HANDLERS[name as CommandName];
     if (!handler) return reply(`Unknown command /${name}.`);
@@ -39,6 +57,7 @@ export function createImproverCommands(deps: { store: Store; logger: Logger; run
     names: () => Object.keys(HANDLERS),
     run(name, text, context) {
       if (!deps.runLog || !(name in HANDLERS)) return run(name, text, context);
+      // /improver help reads nothing and writes nothing; analyze and budget are work, and are runs.
       const cheap = READ_ONLY.has(name) && !/^\s*delete\b/i.test(text);
       return asCommandRun(deps.runLog, deps.logger, {
         name: `/${name}`, text, workspaceId: context.workspaceId, userId: context.userId, channelId: context.channelId, surface: context.surface, cheap,

@@ -1,4 +1,7 @@
 import type { RespondArguments } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../ops/logger.js';
 import type { SlackFeature } from '../slack/slack-app.js';
 import type { CommandDispatcher, CommandReply } from './dispatcher.js';
 import { slackErrorCode } from '../slack/slack-error.js';
@@ -9,6 +12,22 @@ import { slackErrorCode } from '../slack/slack-error.js';
  * chart may take longer), then answered privately through the command's response_url, with chat.postEphemeral
  * as the fallback. Files (the /metrics chart) are uploaded to the conversation with files.uploadV2.
  */
+/** Owners and admins of the workspace, from users.info (cached for five minutes: roles rarely change). */
+const roles = new LRUCache<string, boolean>({ max: 5000, ttl: 300_000 });
+async function isWorkspaceAdmin(client: WebClient, userId: string, log: Logger): Promise<boolean> {
+  const cached = roles.get(userId);
+  if (cached !== undefined) return cached;
+  try {
+    const { user } = await client.users.info({ user: userId });
+    const admin = Boolean(user?.is_admin || user?.is_owner || user?.is_primary_owner);
+    roles.set(userId, admin);
+    return admin;
+  } catch (error) {
+    log.warn({ err: slackErrorCode(error) }, 'users.info failed; treating the caller as not an admin');
+    return false;
+  }
+}
+
 export function slackCommands(commands: CommandDispatcher): SlackFeature {
   return ({ app, logger }) => {
     for (const name of commands.names()) {
@@ -17,6 +36,7 @@ export function slackCommands(commands: CommandDispatcher): SlackFeature {
         const log = logger.child({ command: name, teamId: command.team_id, channel: command.channel_id });
         const reply = await commands.run(name, command.text ?? '', {
           surface: 'slack', workspaceId: command.team_id, userId: command.user_id, channelId: command.channel_id,
+          isAdmin: () => isWorkspaceAdmin(client, command.user_id, log),
         });
         const send = async (message: CommandReply) => {
           try {

@@ -21,6 +21,12 @@ export const USAGE = {
     '*/metrics [24h|7d|30d|all] [agent]* — runs, success rate, latency, cost, budget, feedback and improvements, with a chart.',
     'The period defaults to 7d. Examples: `/metrics` · `/metrics 30d` · `/metrics 24h research`',
   ].join('\n'),
+  improver: [
+    '*/improver help* — what the assistant does and how to steer it.',
+    '*/improver analyze [errors|cost|workflows|agents|anomalies|digest|all]* — run the analysts now and see what they found (admins).',
+    '*/improver budget set <global|workspace|user @someone|agent id> <amount>/<day|month> [warn|refuse|downgrade]* — set a spending budget (admins).',
+    '*/improver budget list* · */improver budget remove <scope> [who] <daily|monthly>*',
+  ].join('\n'),
 } as const;
 
 export type CommandName = keyof typeof USAGE;

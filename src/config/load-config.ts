@@ -65,6 +65,7 @@ export interface Config {
     maxCostUsd: number;
     escalateAfter: number;
     fallbackModel: string;
+    downgradeModel: string;
   };
   admin: { channel?: string; users: string[] };
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
@@ -185,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCostUsd: get('ANALYST_MAX_COST_USD'),
       escalateAfter: get('ERROR_ESCALATE_AFTER'),
       fallbackModel: get<string | undefined>('RECOVERY_FALLBACK_MODEL') ?? get('PLANNER_MODEL'),
+      downgradeModel: get('BUDGET_DOWNGRADE_MODEL'),
     },
     admin: {
       ...(get<string | undefined>('ADMIN_CHANNEL') ? { channel: get<string>('ADMIN_CHANNEL') } : {}),

@@ -210,6 +210,8 @@ export const VARIABLES = [
     schema: integer(1, 100_000).default(5) },
   { name: 'RECOVERY_FALLBACK_MODEL', group: 'Analysts', shape: 'a model name', example: 'gpt-4.1',
     description: 'Model a known "fallback model" recovery retries on. Default: PLANNER_MODEL.', schema: optionalString },
+  { name: 'BUDGET_DOWNGRADE_MODEL', group: 'Analysts', shape: 'a model name', example: 'gpt-4.1-nano',
+    description: 'The cheaper model a budget with action downgrade answers on once it is used up.', schema: z.string().trim().min(1).default('gpt-4.1-nano') },
   // Admin
   { name: 'ADMIN_CHANNEL', group: 'Admin', shape: 'a Slack channel id (C…)', example: 'C0123456789',
     description: 'Where budget alerts, recurring errors, anomalies and the daily digest are posted (invite the bot). Empty: logged only (and shown in the console).',

@@ -115,7 +115,7 @@ export class GoalExecution {
       try {
         const result = await lease.agent.run({
           text: taskPrompt(deps.request.request, task, this.tasks, this.results),
-          meter: deps.request.meter, stepName: task.id, stepDetail: { goalId: deps.goal.id, taskId: task.id },
+          meter: deps.request.meter, ...(deps.request.model ? { model: deps.request.model } : {}), stepName: task.id, stepDetail: { goalId: deps.goal.id, taskId: task.id },
           // A little past the goal's time limit, so the runner's own stop (a clean cancel) comes first.
           deadline: this.started + deps.budget.maxSeconds * 1000 + 2000,
           signal: this.abort.signal,

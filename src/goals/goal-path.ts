@@ -35,6 +35,9 @@ export interface GoalPathDeps {
 
 interface GoalRoute {
   plan: Plan;
+  /** A budget downgrade's model for every task and the synthesis. */
+  model?: string;
+  notices?: string[];
   label: string;
   route: string;
   reason: string;
@@ -53,11 +56,13 @@ export class GoalPath implements PlanPath {
   async answer(ctx: RequestContext, decision: ServingDecision): Promise<HandleOutcome | null> {
     if (decision.kind === 'workflow' && decision.workflow) {
       const workflow = decision.workflow;
-      return this.runAndAnswer(ctx, { plan: workflow.plan, label: `Workflow: ${workflow.name}`, route: 'workflow', reason: decision.reason, workflowId: workflow.id });
+      return this.runAndAnswer(ctx, { plan: workflow.plan, label: `Workflow: ${workflow.name}`, route: 'workflow', reason: decision.reason, workflowId: workflow.id,
+        ...(decision.model ? { model: decision.model } : {}), notices: decision.notices });
     }
     const plan = await this.plan(ctx, decision.goalText ?? ctx.text);
     if (!plan) return null;
-    return this.runAndAnswer(ctx, { plan, label: `Goal · ${plan.tasks.length} tasks`, route: 'goal', reason: decision.reason });
+    return this.runAndAnswer(ctx, { plan, label: `Goal · ${plan.tasks.length} tasks`, route: 'goal', reason: decision.reason,
+      ...(decision.model ? { model: decision.model } : {}), notices: decision.notices });
   }
 
   /** A plan from the planner model, or null (no planner, or no usable plan after one repair). */
@@ -118,6 +123,7 @@ export class GoalPath implements PlanPath {
     try {
       outcome = await deps.runner.run({
         runId, workspaceId: message.workspaceId, userId: message.userId, request: ctx.text, surface: ctx.surface, plan: route.plan, meter: ctx.meter,
+        ...(route.model ? { model: route.model } : {}),
         ...(message.channelId ? { channelId: message.channelId } : {}), ...(message.threadTs ? { threadTs: message.threadTs } : {}),
         ...(route.resume ? { resume: route.resume } : {}),
       });
@@ -128,10 +134,10 @@ export class GoalPath implements PlanPath {
       return { kind: 'failed', runId, errorCode: error.code };
     }
     if (outcome.stoppedBy === 'lost_ownership') return { kind: 'refused', runId, reason: 'another instance took this goal over' };
-    const text = await this.synthesize(ctx, route.plan, outcome);
+    const text = await this.synthesize(ctx, route.plan, outcome, route.model);
     const seconds = ((Date.now() - ctx.started) / 1000).toFixed(1);
     const answer = await ctx.surface.startAnswer();
-    const finalText = ctx.sanitize([text, ...outcome.notes.map((n) => `_${n}_`)].filter(Boolean).join('\n\n'));
+    const finalText = ctx.sanitize([text, ...outcome.notes.map((n) => `_${n}_`), ...(route.notices ?? [])].filter(Boolean).join('\n\n'));
     const specialists = `${outcome.agentIds.length} specialist${outcome.agentIds.length === 1 ? '' : 's'}`;
     const delivery = await answer.finish(finalText, { footer: `${route.label} · ${specialists} · ${seconds} s`, runId });
     const status = outcome.status === 'cancelled' ? 'cancelled' : outcome.results.length === 0 ? 'failed' : 'succeeded';
@@ -149,7 +155,7 @@ export class GoalPath implements PlanPath {
    * One task: its result is the answer. Several: one model call combines them (recorded as 'synthesis'), unless
    * the goal's budget is already spent — then the results are posted as they are.
    */
-  private async synthesize(ctx: RequestContext, plan: Plan, outcome: GoalOutcome): Promise<string> {
+  private async synthesize(ctx: RequestContext, plan: Plan, outcome: GoalOutcome, model?: string): Promise<string> {
     const asTheyAre = () => outcome.results.map(({ task, result }) => `*${task.title}*\n${result}`).join('\n\n');
     if (outcome.results.length === 0) return 'None of the tasks could be completed.';
     if (plan.tasks.length === 1) return outcome.results[0]!.result;
@@ -164,7 +170,7 @@ export class GoalPath implements PlanPath {
       const result = await lease.agent.run({
         text: `Combine these task results into one coherent answer to the request "${ctx.text.slice(0, 1500)}". ` +
           `Keep every deliverable, remove repetition, and do not invent results for tasks that are missing.${missing}\n\n${sections}`,
-        deadline: Math.max(ctx.deadline, Date.now() + 60_000), meter: ctx.meter, stepKind: 'synthesis', stepName: 'synthesis', stepDetail: { goalId: outcome.goalId, synthesis: true },
+        deadline: Math.max(ctx.deadline, Date.now() + 60_000), meter: ctx.meter, ...(model ? { model } : {}), stepKind: 'synthesis', stepName: 'synthesis', stepDetail: { goalId: outcome.goalId, synthesis: true },
       });
       return result.text;
     } catch (raw) {

@@ -34,6 +34,8 @@ export interface GoalRequest {
   plan: Plan;
   /** The goal's run meter: its tokens and cost (planning included) count against the goal's budget. */
   meter: RunMeter;
+  /** Serve every task on this model (a budget downgrade) instead of each specialist's own. */
+  model?: string;
   /** Resume: the stored goal whose finished tasks are kept. */
   resume?: GoalRow;
 }

@@ -249,6 +249,9 @@ export function userMessageFor(error: AppError): string {
       return 'Too many new specialists were created in the last minute. Please try again in a minute.';
     case 'CANCELLED':
       return 'The request was cancelled.';
+    case 'BUDGET_EXCEEDED':
+      return typeof error.details.userMessage === 'string' ? error.details.userMessage
+        : 'The spending budget for this is used up, so I can\'t answer now. An admin can change it with `/improver budget`.';
     case 'STORE_UNAVAILABLE':
     case 'STORE_QUERY_FAILED':
       return "I can't reach my database right now, so I can't answer safely. Please try again in a minute; if it keeps happening, tell an admin.";

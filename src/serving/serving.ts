@@ -65,6 +65,8 @@ export interface ServingRequest {
  * policy may return the decision unchanged; one that refuses throws an AppError the user is told.
  */
 export interface ServingPolicy {
+  /** Before anything is decided (no model call has happened yet): may refuse the request. */
+  before?(request: ServingRequest): Promise<void>;
   apply(decision: ServingDecision, request: ServingRequest): Promise<ServingDecision>;
 }
 
@@ -94,6 +96,7 @@ export class ServingDecider {
   }
 
   async decide(request: ServingRequest): Promise<ServingDecision> {
+    for (const policy of this.deps.policies ?? []) await policy.before?.(request);
     return this.finish(await this.choose(request), request);
   }
 

@@ -2,6 +2,8 @@ import { AppError } from '../errors.js';
 import { AgentStore } from './agents.js';
 import { AnalystStore } from './analysts.js';
 import { ApprovalStore } from './approvals.js';
+import { BudgetStore } from './budgets.js';
+import { EnhancementStore } from './enhancements.js';
 import { ExperimentStore } from './experiments.js';
 import { FeedbackStore } from './feedback.js';
 import { GoalStore } from './goals.js';
@@ -11,7 +13,7 @@ import { RunStore } from './runs.js';
 import { WorkflowStore } from './workflows.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 6;
+export const REQUIRED_SCHEMA_VERSION = 7;
 
 /**
  * The store's domains. Each is a small class over the one RpcTransport port (runs.ts, agents.ts, ...), with its
@@ -27,6 +29,8 @@ export interface Stores {
   approvals: ApprovalStore;
   experiments: ExperimentStore;
   analysts: AnalystStore;
+  budgets: BudgetStore;
+  enhancements: EnhancementStore;
 }
 
 /**
@@ -43,6 +47,8 @@ export class Store implements Stores {
   readonly approvals: ApprovalStore;
   readonly experiments: ExperimentStore;
   readonly analysts: AnalystStore;
+  readonly budgets: BudgetStore;
+  readonly enhancements: EnhancementStore;
 
   constructor(readonly transport: RpcTransport) {
     this.runs = new RunStore(transport);
@@ -54,6 +60,8 @@ export class Store implements Stores {
     this.approvals = new ApprovalStore(transport);
     this.experiments = new ExperimentStore(transport);
     this.analysts = new AnalystStore(transport);
+    this.budgets = new BudgetStore(transport);
+    this.enhancements = new EnhancementStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {

@@ -5,7 +5,7 @@
  */
 type Args = Record<string, any>;
 
-export interface StandinUser { id: string; name: string; real_name?: string; title?: string; tz?: string; is_bot?: boolean }
+export interface StandinUser { id: string; name: string; real_name?: string; title?: string; tz?: string; is_bot?: boolean; is_admin?: boolean; is_owner?: boolean }
 export interface StandinChannel { id: string; name: string; members: string[]; is_im?: boolean; is_private?: boolean }
 export interface StandinUpload {
   file_id: string; filename: string; length?: number; bytes: Buffer; uploaded: boolean; completed: boolean;
@@ -160,7 +160,7 @@ export class SlackState {
     const real = u.real_name ?? u.name;
     return {
       id: u.id, team_id: this.teamId, name: u.name, deleted: false, real_name: real, tz, ...tzInfo(tz), is_bot: !!u.is_bot,
-      is_app_user: false, is_admin: false, is_owner: false, is_restricted: false, is_ultra_restricted: false, updated: 1_700_000_000,
+      is_app_user: false, is_admin: !!u.is_admin, is_owner: !!u.is_owner, is_restricted: false, is_ultra_restricted: false, updated: 1_700_000_000,
       profile: {
         title: u.title ?? '', real_name: real, real_name_normalized: real, display_name: u.name, display_name_normalized: u.name,
         team: this.teamId, ...(u.id === this.botUserId ? { bot_id: this.botId, api_app_id: this.appId, always_active: true } : {}),
