@@ -152,7 +152,15 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars },
   );
 
-  const analysts = createAnalysts(config, { store, runLog, logger, notices, holder: owner });
+  const analysts = createAnalysts(config, {
+    store, runLog, logger, notices, holder: owner,
+    // Gaps get a drafted specialist as a candidate (not live): the improvement loop decides whether it serves.
+    ...(models.configured ? {
+      draft: (need: string, meter) => spawnSpecialist(need, {
+        store, models, plannerModel, meter, budget: spawnBudget, logger, allowedTools: config.tools.spawnAllowlist, status: 'candidate', origin: 'analyst',
+      }),
+    } : {}),
+  });
 
   // Feature modules plug in here: Slack listeners (commands, buttons, App Home) and the shared command set.
   const slackFeatures: SlackFeature[] = [goalActions(goalRunner, runLog)];

@@ -1,11 +1,17 @@
 import type { Config } from '../config/load-config.js';
+import type { RunMeter } from '../model/run-meter.js';
 import type { Logger } from '../ops/logger.js';
 import type { RunLog } from '../runlog/run-log.js';
+import type { AgentConfig } from '../store/agents.js';
 import type { Store } from '../store/store.js';
+import { AgentAnalyst } from './agent-analyst.js';
+import { AnomalyAnalyst } from './anomaly-analyst.js';
 import { CostAnalyst } from './cost-analyst.js';
+import { DigestJob } from './digest.js';
 import { ErrorAnalyst } from './error-analyst.js';
 import type { AdminNotices, AnalystJob, JobName } from './job.js';
 import { Scheduler } from './scheduler.js';
+import { WorkflowAnalyst } from './workflow-analyst.js';
 
 export interface AnalystDeps {
   store: Store;
@@ -14,24 +20,38 @@ export interface AnalystDeps {
   notices: AdminNotices;
   /** This process's identity (lease holder). */
   holder: string;
+  /** Drafts a candidate specialist for a capability gap (spawnSpecialist, status candidate); absent without a model. */
+  draft?: (need: string, meter: RunMeter) => Promise<AgentConfig>;
 }
 
 /**
  * The analysts this configuration runs, on their schedules. With LEARNING_ENABLED=false only the cost analyst
- * remains (budgets and alerts are controls, not learning); every other job is off, and so is its manual trigger.
+ * remains (budgets and alerts are controls, not learning) and it proposes nothing; every other job is off, and so
+ * is its manual trigger.
  */
 export function createAnalysts(config: Config, deps: AnalystDeps): { scheduler: Scheduler; jobs: JobName[] } {
   const learning = config.learning.enabled;
-  const jobs: AnalystJob[] = [];
-  if (learning) jobs.push(new ErrorAnalyst({ store: deps.store, notices: deps.notices, escalateAfter: config.analysts.escalateAfter }));
-  jobs.push(new CostAnalyst({ store: deps.store, notices: deps.notices, catalogue: config.model.catalogue, defaultModel: config.model.defaultModel, propose: learning }));
+  const a = config.analysts;
+  const settleSeconds = config.learning.outcomeWindowSeconds;
+  const jobs: AnalystJob[] = [
+    new CostAnalyst({ store: deps.store, notices: deps.notices, catalogue: config.model.catalogue, defaultModel: config.model.defaultModel, propose: learning }),
+  ];
+  if (learning) {
+    jobs.unshift(new ErrorAnalyst({ store: deps.store, notices: deps.notices, escalateAfter: a.escalateAfter }));
+    jobs.push(
+      new WorkflowAnalyst({ store: deps.store, thresholds: a.patternThresholds, minSuccess: a.patternMinSuccess, ...(deps.draft ? { draft: deps.draft } : {}) }),
+      new AgentAnalyst({ store: deps.store, settleSeconds, minRuns: 20, margin: 0.1 }),
+      new AnomalyAnalyst({ store: deps.store, notices: deps.notices, settleSeconds, factor: a.anomalyFactor, minRuns: 10 }),
+      new DigestJob({ store: deps.store, notices: deps.notices }),
+    );
+  }
   const schedules = Object.fromEntries(jobs.flatMap((job) => {
-    const expression = config.analysts.schedules[job.name];
+    const expression = a.schedules[job.name];
     return expression ? [[job.name, expression]] : [];
   })) as Partial<Record<JobName, string>>;
   const scheduler = new Scheduler({
     store: deps.store, runLog: deps.runLog, jobs, schedules, holder: deps.holder, logger: deps.logger.child({ component: 'analysts' }),
-    maxCostUsd: config.analysts.maxCostUsd, timezone: config.analysts.timezone,
+    maxCostUsd: a.maxCostUsd, timezone: a.timezone,
   });
   return { scheduler, jobs: jobs.map((job) => job.name) };
 }

@@ -9,10 +9,16 @@ import type { AdminNotices, AnalystJob, JobContext, JobResult } from './job.js';
 export class ErrorAnalyst implements AnalystJob {
   readonly name = 'errors' as const;
 
-  constructor(private readonly deps: { store: { analysts: Pick<AnalystStore, 'errors'> }; notices: AdminNotices; escalateAfter: number }) {}
+  constructor(private readonly deps: {
+    store: { analysts: Pick<AnalystStore, 'errors'> }; notices: AdminNotices; escalateAfter: number;
+    /** Runs are read once they finished this long ago (default 1 s; tests use 0). */
+    settleSeconds?: number;
+  }) {}
 
   async run(ctx: JobContext): Promise<JobResult> {
-    const pass = await this.deps.store.analysts.errors(ctx.job, ctx.generation, { minOccurrences: this.deps.escalateAfter });
+    const pass = await this.deps.store.analysts.errors(ctx.job, ctx.generation, {
+      minOccurrences: this.deps.escalateAfter, ...(this.deps.settleSeconds !== undefined ? { settleSeconds: this.deps.settleSeconds } : {}),
+    });
     if (!pass.ok) return { ok: false, rowsRead: 0, findings: 0, proposals: 0, summary: ['another instance took this run over'] };
     for (const known of pass.raise) await this.deps.notices.post(escalation(known)).catch(() => {});
     return {

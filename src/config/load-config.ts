@@ -57,7 +57,7 @@ export interface Config {
   goals: GoalBudget;
   /** Tool calling, built-in tools, MCP servers, approvals. */
   tools: ToolSettings;
-  learning: { enabled: boolean };
+  learning: { enabled: boolean; outcomeWindowSeconds: number };
   analysts: {
     /** A cron expression per job; null: off. */
     schedules: Record<'errors' | 'cost' | 'workflows' | 'agents' | 'anomalies' | 'digest', string | null>;
@@ -66,6 +66,9 @@ export interface Config {
     escalateAfter: number;
     fallbackModel: string;
     downgradeModel: string;
+    patternThresholds: number[];
+    patternMinSuccess: number;
+    anomalyFactor: number;
   };
   admin: { channel?: string; users: string[] };
   /** Values never to be printed (tokens, keys, passwords); the logger redacts them. */
@@ -176,7 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: get('GOAL_CONCURRENCY'),
     },
     tools: tools!.settings,
-    learning: { enabled: get('LEARNING_ENABLED') },
+    learning: { enabled: get('LEARNING_ENABLED'), outcomeWindowSeconds: get('OUTCOME_WINDOW_SECONDS') },
     analysts: {
       schedules: {
         errors: get('ANALYST_ERRORS_SCHEDULE'), cost: get('ANALYST_COST_SCHEDULE'), workflows: get('ANALYST_WORKFLOWS_SCHEDULE'),
@@ -187,6 +190,9 @@ export function loadConfig(env: Env = process.env): Config {
       escalateAfter: get('ERROR_ESCALATE_AFTER'),
       fallbackModel: get<string | undefined>('RECOVERY_FALLBACK_MODEL') ?? get('PLANNER_MODEL'),
       downgradeModel: get('BUDGET_DOWNGRADE_MODEL'),
+      patternThresholds: get('PATTERN_THRESHOLDS'),
+      patternMinSuccess: get('PATTERN_MIN_SUCCESS'),
+      anomalyFactor: get('ANOMALY_FACTOR'),
     },
     admin: {
       ...(get<string | undefined>('ADMIN_CHANNEL') ? { channel: get<string>('ADMIN_CHANNEL') } : {}),

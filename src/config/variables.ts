@@ -180,6 +180,9 @@ export const VARIABLES = [
     description: 'Tools a newly drafted specialist may be granted; any others it asks for are dropped (and the reason noted).',
     schema: optionalString },
   // Learning
+  { name: 'OUTCOME_WINDOW_SECONDS', group: 'Learning', shape: 'seconds, 10-86400', example: '600',
+    description: 'How long after an answer a rephrase or "that\'s wrong" from the same user in the thread marks it corrected; after it, an answer nobody corrected is accepted.',
+    schema: integer(10, 86_400).default(600) },
   { name: 'LEARNING_ENABLED', group: 'Learning', shape: 'true or false', example: 'true',
     description: 'false: the static baseline. No analyst but the cost analyst runs, no known recovery is tried, no experiment arm is served; every request gets the current versions.',
     schema: booleanFlag.default(true) },
@@ -210,6 +213,16 @@ export const VARIABLES = [
     schema: integer(1, 100_000).default(5) },
   { name: 'RECOVERY_FALLBACK_MODEL', group: 'Analysts', shape: 'a model name', example: 'gpt-4.1',
     description: 'Model a known "fallback model" recovery retries on. Default: PLANNER_MODEL.', schema: optionalString },
+  { name: 'PATTERN_THRESHOLDS', group: 'Analysts', shape: 'four increasing integers: weak,moderate,strong,very strong', example: '3,5,8,15',
+    description: 'Occurrences that make a recurring request a weak, moderate, strong or very strong pattern (strong ones also need PATTERN_MIN_SUCCESS).',
+    schema: z.string().trim().regex(/^\d+,\d+,\d+,\d+$/, 'must be four integers like 3,5,8,15').default('3,5,8,15')
+      .transform((v) => v.split(',').map(Number)).refine((t) => t.every((x, i) => i === 0 || x > t[i - 1]!), 'must increase') },
+  { name: 'PATTERN_MIN_SUCCESS', group: 'Analysts', shape: 'a share 0-1', example: '0.7',
+    description: 'Success rate a pattern needs to be strong, and a recurring goal to become an induced workflow.',
+    schema: z.coerce.number().min(0).max(1).default(0.7) },
+  { name: 'ANOMALY_FACTOR', group: 'Analysts', shape: 'a number > 1', example: '2',
+    description: 'A metric of the last hour this many times its trailing-week value (and past a small floor) opens an anomaly episode.',
+    schema: z.coerce.number().gt(1).default(2) },
   { name: 'BUDGET_DOWNGRADE_MODEL', group: 'Analysts', shape: 'a model name', example: 'gpt-4.1-nano',
     description: 'The cheaper model a budget with action downgrade answers on once it is used up.', schema: z.string().trim().min(1).default('gpt-4.1-nano') },
   // Admin

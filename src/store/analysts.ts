@@ -74,10 +74,12 @@ export class AnalystStore {
   }
 
   /** The error analyst's pass (see analyst_errors in SQL). */
-  async errors(job: string, generation: number, options: { minOccurrences?: number } = {}): Promise<Guarded<{
+  async errors(job: string, generation: number, options: { minOccurrences?: number; settleSeconds?: number } = {}): Promise<Guarded<{
     rowsRead: number; signatures: number; raise: ErrorKnowledge[];
   }>> {
-    const row = (await this.rpc.call('analyst_errors', { p_job: job, p_generation: generation, p_min_occurrences: options.minOccurrences })) as
+    const row = (await this.rpc.call('analyst_errors', {
+      p_job: job, p_generation: generation, p_min_occurrences: options.minOccurrences, p_settle_seconds: options.settleSeconds,
+    })) as
       { ok: boolean; reason?: string; rows_read?: number; signatures?: number; raise?: unknown[] };
     if (!row.ok) return { ok: false, reason: 'stale_generation' };
     return { ok: true, rowsRead: row.rows_read ?? 0, signatures: row.signatures ?? 0, raise: (row.raise ?? []).map((k) => camelize<ErrorKnowledge>(k)) };
@@ -92,7 +94,101 @@ export class AnalystStore {
     await this.rpc.call('error_recovery_record', { p_signature: signature, p_succeeded: succeeded });
   }
 
+  /** Folds settled runs into the hourly rollup (agents, anomalies and the digest read it). */
+  async rollup(job: string, generation: number, settleSeconds: number): Promise<Guarded<{ rowsRead: number }>> {
+    const row = (await this.rpc.call('analyst_rollup', { p_job: job, p_generation: generation, p_settle_seconds: settleSeconds })) as { ok: boolean; rows_read?: number };
+    return row.ok ? { ok: true, rowsRead: row.rows_read ?? 0 } : { ok: false, reason: 'stale_generation' };
+  }
+
+  /** The workflow analyst's pass (patterns, and what to induce or draft). */
+  async workflows(job: string, generation: number, options: { thresholds: number[]; minSuccess: number; settleSeconds?: number }): Promise<Guarded<{
+    rowsRead: number; patterns: number; induce: InductionCandidate[]; gaps: GapCandidate[];
+  }>> {
+    const row = (await this.rpc.call('analyst_workflows', {
+      p_job: job, p_generation: generation, p_thresholds: options.thresholds, p_min_success: options.minSuccess, p_settle_seconds: options.settleSeconds,
+    })) as { ok: boolean; rows_read?: number; patterns?: number; induce?: unknown[]; gaps?: unknown[] };
+    if (!row.ok) return { ok: false, reason: 'stale_generation' };
+    const num = <T extends object>(x: T): T => Object.fromEntries(Object.entries(x).map(([k, v]) =>
+      [k, typeof v === 'string' && /^(occurrences|successRate|goalRuns|avgRating)$/.test(k) ? Number(v) : v])) as T;
+    return {
+      ok: true, rowsRead: row.rows_read ?? 0, patterns: row.patterns ?? 0,
+      induce: (row.induce ?? []).map((c) => num(camelize<InductionCandidate>(c))),
+      gaps: (row.gaps ?? []).map((c) => num(camelize<GapCandidate>(c))),
+    };
+  }
+
+  async markPattern(patternId: string, change: { workflowId?: string; gapHandled?: boolean }): Promise<void> {
+    await this.rpc.call('pattern_mark', { p_pattern_id: patternId, p_workflow_id: change.workflowId, p_gap_handled: change.gapHandled ?? false });
+  }
+
+  async agentPerformance(since: Date, minRuns: number): Promise<{ overall: { runs: number | null; successRate: number | null; correctedRate: number | null; avgRating: number | null }; agents: AgentPerformance[] }> {
+    const row = (await this.rpc.call('agent_performance', { p_since: since, p_min_runs: minRuns })) as { overall: unknown; agents: unknown[] };
+    const numbers = <T>(x: unknown): T => Object.fromEntries(Object.entries(camelize<Record<string, unknown>>(x)).map(([k, v]) =>
+      [k, typeof v === 'string' && k !== 'agentId' ? Number(v) : v])) as T;
+    return { overall: numbers(row.overall), agents: row.agents.map((a) => numbers<AgentPerformance>(a)) };
+  }
+
+  async complaints(agentId: string, since: Date, limit = 10): Promise<Array<{ runId: string; request: string; rating: number | null; comment: string | null; outcome: string | null }>> {
+    return ((await this.rpc.call('agent_complaints', { p_agent_id: agentId, p_since: since, p_limit: limit })) as unknown[]).map((c) => camelize(c));
+  }
+
+  async anomalies(job: string, generation: number, options: { factor: number; minRuns: number }): Promise<Guarded<{ opened: Anomaly[]; closed: number }>> {
+    const row = (await this.rpc.call('analyst_anomalies', { p_job: job, p_generation: generation, p_factor: options.factor, p_min_runs: options.minRuns })) as
+      { ok: boolean; opened?: unknown[]; closed?: number };
+    if (!row.ok) return { ok: false, reason: 'stale_generation' };
+    return { ok: true, closed: Number(row.closed ?? 0), opened: (row.opened ?? []).map((a) => {
+      const x = camelize<Anomaly>(a);
+      return { ...x, observed: Number(x.observed), baseline: x.baseline === null ? null : Number(x.baseline), runs: Number(x.runs) };
+    }) };
+  }
+
+  async digest(since: Date): Promise<Record<string, unknown>> {
+    return (await this.rpc.call('digest_report', { p_since: since })) as Record<string, unknown>;
+  }
+
   async errorKnowledge(limit = 20): Promise<ErrorKnowledge[]> {
     return ((await this.rpc.call('error_knowledge_list', { p_limit: limit })) as unknown[]).map((k) => camelize<ErrorKnowledge>(k));
   }
+}
+
+export interface PatternCandidate {
+  patternId: string;
+  workspaceId: string;
+  signature: string;
+  examples: string[];
+  occurrences: number;
+  successRate: number | null;
+}
+
+export interface InductionCandidate extends PatternCandidate {
+  goalRuns: number;
+  plan: import('./task-graph.js').Plan;
+}
+
+export interface GapCandidate extends PatternCandidate {
+  avgRating: number | null;
+  agents: Record<string, number>;
+  why: 'low_success' | 'low_rating' | 'general_only';
+}
+
+export interface AgentPerformance {
+  agentId: string;
+  version: number;
+  runs: number;
+  successRate: number | null;
+  correctedRate: number | null;
+  costPerRun: number | null;
+  avgLatencyMs: number | null;
+  p95Ms: number | null;
+  avgRating: number | null;
+  ratings: number;
+}
+
+export interface Anomaly {
+  scope: string;
+  metric: 'error_rate' | 'p95_latency' | 'cost_per_run' | 'correction_rate';
+  baseline: number | null;
+  observed: number;
+  runs: number;
+  exampleRunIds: string[];
 }

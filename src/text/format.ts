@@ -3,7 +3,7 @@ export const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 export const usd = (x: number): string => `$${x.toFixed(4)}`;
 export const ms = (x: number): string => (x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(2)} s`);
 export const rating = (x: number): string => `${x.toFixed(2)}/5`;
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 /** A value from a free-form JSON object (measured impact), readable. */
 export function readable(value: unknown): string {

@@ -122,7 +122,8 @@ create index if not exists error_knowledge_class on error_knowledge (error_class
 -- The error analyst: failed runs finished since the watermark, grouped by signature in SQL, added to the
 -- knowledge base. Returns the signatures that recur with no working recovery and were not yet raised to admins
 -- (marked raised here, so each is raised once across instances).
-create or replace function analyst_errors(p_job text, p_generation bigint, p_min_occurrences integer default 5, p_batch integer default 100000)
+create or replace function analyst_errors(p_job text, p_generation bigint, p_min_occurrences integer default 5, p_batch integer default 100000,
+  p_settle_seconds integer default 1)
 returns jsonb
 language plpgsql as $$
 declare
@@ -138,7 +139,9 @@ begin
   with batch as (
     select r.id, r.finished_at, r.error_class, r.error_message, r.agent_ids[1] as agent_id, r.models[1] as model
       from runs r
-     where r.finished_at > w.last_finished_at and r.status = 'failed' and r.error_class is not null and r.kind <> 'analyst'
+     -- Runs finished a few seconds ago at least: a run_finish still committing cannot slip behind the watermark.
+     where r.finished_at > w.last_finished_at and r.finished_at <= now() - make_interval(secs => p_settle_seconds)
+       and r.status = 'failed' and r.error_class is not null and r.kind <> 'analyst'
      order by r.finished_at limit p_batch
   ), grouped as (
     select error_signature(error_class, error_message, agent_id, model) as signature, error_class,

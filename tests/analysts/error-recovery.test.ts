@@ -35,8 +35,9 @@ test('context_length_exceeded: after the error analyst has seen it, the next suc
   expect(first.reply).toMatch(/too long for the model/);
   expect(first.modelRequests).toBe(1); // not retryable: no blind retry
 
-  const [pass] = await h.app.analysts.scheduler.runNow(['errors']);
-  expect(pass).toMatchObject({ job: 'errors', claimed: true, result: { rowsRead: 1, findings: 1 } });
+  // The analyst reads runs that finished at least a second ago; ask until it has read this one.
+  await expect.poll(async () => (await h.app.analysts.scheduler.runNow(['errors']))[0], { timeout: 5000, interval: 200 })
+    .toMatchObject({ job: 'errors', claimed: true, result: { rowsRead: 1, findings: 1 } });
   const [known] = await h.store.analysts.errorKnowledge();
   expect(known).toMatchObject({ errorClass: 'MODEL_CONTEXT_OVERFLOW', occurrences: 1, recovery: 'trim_context', agentId: first.run.agentIds[0] });
 
