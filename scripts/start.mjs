@@ -1,4 +1,5 @@
 // `npm start`: builds dist/ when it is missing or older than src/ or supabase/, then runs the app.
+// `node scripts/start.mjs --entry cli/analyze.js …` (npm run analyze) does the same for the analyze command.
 // Keeps the newcomer's path to one command without shipping build output in git.
 // Progress goes to stderr, so piped output (`echo hi | npm start --silent`) carries only answers.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,9 @@ const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((max, e
   return Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
 }, 0);
 
-const entry = 'dist/main.js';
+const entryAt = process.argv.indexOf('--entry');
+const entry = entryAt > 0 ? `dist/${process.argv[entryAt + 1]}` : 'dist/main.js';
+if (entryAt > 0) process.argv.splice(entryAt, 2);
 const stamp = 'dist/.built';
 if (!existsSync(entry) || !existsSync(stamp) || newest('src') > statSync(stamp).mtimeMs) {
   // A full build took 18 s on a busy 2-core machine; later builds are incremental (dist/.tsbuildinfo).
@@ -23,5 +26,5 @@ if (!existsSync(entry) || !existsSync(stamp) || newest('src') > statSync(stamp).
   process.stderr.write(`Built in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 // Loading the app's modules (Bolt, LangChain, PGlite…) takes a second or two before it can say anything.
-process.stderr.write('Starting…\n');
+if (entryAt < 0) process.stderr.write('Starting…\n');
 await import(new URL(`../${entry}`, import.meta.url).href);

@@ -40,6 +40,8 @@ import { createAnalysts } from './analysts/create-analysts.js';
 import type { AdminNotices, JobName } from './analysts/job.js';
 import type { Scheduler } from './analysts/scheduler.js';
 import { KnownRecoveries } from './recovery/known-recoveries.js';
+import { startControlServer } from './ops/control-server.js';
+import { JOB_NAMES } from './analysts/job.js';
 import { BudgetPolicy } from './budgets/budget-policy.js';
 
 export interface StartOptions {
@@ -188,6 +190,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       logger.info('stopping: no new work');
       await slackApp?.stop();
       await analysts.scheduler.stop();
+      await control?.close();
       await metricsServer?.close();
       if (resumeTimer) clearInterval(resumeTimer);
       const { finished: done, interrupted } = await orchestrator.drain(config.server.shutdownGraceMs);
@@ -204,6 +207,16 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
   // Scheduled analysts start with the surface; a failing analyst is recorded and never touches answering.
   analysts.scheduler.start();
+  // Embedded PGlite is this process's alone: `npm run analyze` hands its work here over a loopback endpoint.
+  const control = store.control ? await startControlServer({
+    analyze: async (body) => {
+      const asked = Array.isArray(body.jobs) ? body.jobs.map(String) : [];
+      const names = asked.includes('all') ? analysts.jobs : analysts.jobs.filter((j) => asked.includes(j));
+      const unknown = asked.filter((j) => j !== 'all' && !(JOB_NAMES as readonly string[]).includes(j));
+      return { jobs: analysts.jobs, unknown, outcomes: await analysts.scheduler.runNow(names) };
+    },
+  }, logger) : undefined;
+  if (control) store.control!.publish({ url: control.url, token: control.token });
 
   if (config.slack.kind === 'console') {
     const io = options.console ?? {

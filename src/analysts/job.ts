@@ -34,9 +34,5 @@ export interface AnalystJob {
   run(ctx: JobContext): Promise<JobResult>;
 }
 
-/** Where analysts tell people what needs attention (ADMIN_CHANNEL in Slack, the console's output). */
-export interface AdminNotices {
-  post(text: string): Promise<void>;
-}
-
-export const NO_ADMIN_NOTICES: AdminNotices = { post: async () => {} };
+export type { AdminNotices } from '../ops/admin-notices.js';
+export { NO_ADMIN_NOTICES } from '../ops/admin-notices.js';

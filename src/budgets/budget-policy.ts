@@ -3,7 +3,7 @@ import type { Logger } from '../ops/logger.js';
 import type { ServingDecision, ServingPolicy, ServingRequest } from '../serving/serving.js';
 import type { Budget, BudgetStore } from '../store/budgets.js';
 import { usd } from '../text/format.js';
-import type { AdminNotices } from '../analysts/job.js';
+import type { AdminNotices } from '../ops/admin-notices.js';
 
 export interface BudgetPolicyDeps {
   budgets: Pick<BudgetStore, 'status' | 'claimAlert'>;

@@ -3,7 +3,8 @@ import { PERIODS, type Period } from '../store/metrics.js';
 import { renderReport } from '../metrics/render-report.js';
 import type { Store } from '../store/store.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';
-import { usage } from './usage.js';
+import { renderDigest } from '../analysts/digest.js';
+import { reply, usage } from './usage.js';
 
 export type MetricsArgs = { period: Period; agentId?: string };
 
@@ -33,9 +34,11 @@ export function parseMetrics(raw: string): MetricsArgs | { error: string | null 
 
 /** /metrics: the report from the run log, and a chart of it as a PNG when there is anything to draw. */
 export async function metricsCommand(store: Store, text: string, context: CommandContext): Promise<CommandReply> {
+  // `/metrics digest`: the daily digest the admins get, for the last 24 hours, on demand.
+  if (/^\s*digest\s*$/i.test(text)) return reply(renderDigest(await store.analysts.digest(new Date(Date.now() - 86_400_000))));
   const args = parseMetrics(text);
   if ('error' in args) return usage('metrics', args.error ?? undefined);
-  const report = await store.metrics.report(context.workspaceId, args.period, args.agentId);
+  const report = await store.metrics.report(context.workspaceId, args.period, args.agentId, context.userId);
   if (!report) {
     const { total, agents } = await store.agents.list({ limit: 12 });
     const known = agents.map((a) => `\`${a.agentId}\``).join(', ') + (total > agents.length ? `, … (${total} in all)` : '');

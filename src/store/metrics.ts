@@ -58,6 +58,16 @@ export interface MetricsReport {
   improvements: AppliedImprovement[];
   budgets: BudgetUse[];
   daily: DayMetrics[];
+  /** What learning did and cost: analyst runs (the last of each job), their spend, proposals open, the asker's budgets. */
+  learning: LearningFigures;
+}
+
+export interface LearningFigures {
+  learningCostUsd: number;
+  learningRuns: number;
+  proposalsOpen: number;
+  analystRuns: Array<{ job: string; startedAt: string; finishedAt: string | null; error: string | null; findings: number | null; proposals: number | null }>;
+  userBudgets: Array<{ period: string; limitUsd: number; spentUsd: number; action: string; resetsAt: string }>;
 }
 
 /**
@@ -78,18 +88,20 @@ function convert(value: unknown, key = ''): unknown {
 }
 const NUMERIC_KEYS = new Set(['runs', 'finished', 'succeeded', 'successRate', 'p50Ms', 'p95Ms', 'costUsd', 'costUnknownSteps',
   'costPerQueryUsd', 'tokensIn', 'tokensOut', 'feedbackCount', 'ratedCount', 'avgRating', 'count', 'occurrences', 'successes',
-  'improvementsApplied', 'limitUsd', 'spentUsd']);
+  'improvementsApplied', 'limitUsd', 'spentUsd', 'learningCostUsd', 'learningRuns', 'proposalsOpen', 'findings', 'proposals']);
 
 /** The run log, summarised in SQL for /metrics and the App Home. */
 export class MetricsStore {
   constructor(private readonly rpc: RpcTransport) {}
 
   /** Null when `agentId` names no agent. */
-  async report(workspaceId: string, period: Period, agentId?: string): Promise<MetricsReport | null> {
-    const row = (await this.rpc.call('metrics_report', {
-      p_workspace_id: workspaceId, p_hours: PERIODS[period].hours, p_agent_id: agentId,
-    })) as Record<string, unknown>;
+  async report(workspaceId: string, period: Period, agentId?: string, userId?: string): Promise<MetricsReport | null> {
+    const [row, learning] = await Promise.all([
+      this.rpc.call('metrics_report', { p_workspace_id: workspaceId, p_hours: PERIODS[period].hours, p_agent_id: agentId }) as Promise<Record<string, unknown>>,
+      this.rpc.call('metrics_learning', { p_workspace_id: workspaceId, p_hours: PERIODS[period].hours, p_user_id: userId }) as Promise<Record<string, unknown>>,
+    ]);
     if (row.unknown_agent) return null;
-    return { ...(convert(row) as Omit<MetricsReport, 'period' | 'agentId'>), period, agentId: agentId ?? null };
+    return { ...(convert(row) as Omit<MetricsReport, 'period' | 'agentId' | 'learning'>), learning: convert(learning) as LearningFigures,
+      period, agentId: agentId ?? null };
   }
 }

@@ -1,6 +1,6 @@
 import type { StoreChoice } from '../config/load-config.js';
 import { migrate } from './migrate.js';
-import { openPglite } from './pglite/pglite-client.js';
+import { openPglite, type LockedSqlClient } from './pglite/pglite-client.js';
 import { openPostgres } from './postgres/pg-client.js';
 import { classifySqlError, SqlTransport } from './sql-transport.js';
 import { Store } from './store.js';
@@ -23,7 +23,11 @@ export async function openStore(choice: StoreChoice, options: { fetch?: typeof f
     await client.close().catch(() => {});
     throw classifySqlError(error);
   }
-  const store = new Store(new SqlTransport(choice.kind, client, classifySqlError));
+  const lock = (client as LockedSqlClient).lock;
+  const store = new Store(new SqlTransport(choice.kind, client, classifySqlError), lock ? { control: { publish: (endpoint) => lock.setControl(endpoint) } } : {});
   await store.checkSchema();
   return store;
 }
+
+/** Who holds an embedded database's directory, and its control endpoint (for `npm run analyze`); null when nobody does. */
+export { readLockHolder } from './pglite/data-dir-lock.js';

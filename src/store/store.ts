@@ -37,6 +37,11 @@ export interface Stores {
  * Every domain over one transport, plus the health and schema checks. main.ts and tests pick the transport
  * (see open-store.ts); nothing else knows which database is underneath.
  */
+/** Where a store's single-process owner (embedded PGlite) publishes its loopback control endpoint for the CLI. */
+export interface ControlChannel {
+  publish(endpoint: { url: string; token: string }): void;
+}
+
 export class Store implements Stores {
   readonly runs: RunStore;
   readonly agents: AgentStore;
@@ -50,7 +55,11 @@ export class Store implements Stores {
   readonly budgets: BudgetStore;
   readonly enhancements: EnhancementStore;
 
-  constructor(readonly transport: RpcTransport) {
+  /** Set for embedded PGlite in a directory: only this process may open it, so other processes ask it (npm run analyze). */
+  readonly control: ControlChannel | undefined;
+
+  constructor(readonly transport: RpcTransport, options: { control?: ControlChannel } = {}) {
+    this.control = options.control;
     this.runs = new RunStore(transport);
     this.agents = new AgentStore(transport);
     this.goals = new GoalStore(transport);
