@@ -51,7 +51,7 @@ export class Scheduler {
       task.unref();
       this.tasks.push(task);
     }
-    if (this.tasks.length > 0) this.options.logger.info({ jobs: this.options.jobs.map((j) => j.name).filter((n) => this.options.schedules[n]) }, 'analysts scheduled');
+    if (this.tasks.length > 0) this.options.logger.info({ jobs: this.options.jobs.map((j) => j.name).filter((n) => this.options.schedules[n]).join(', ') }, 'analysts scheduled');
   }
 
   async stop(): Promise<void> {
