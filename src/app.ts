@@ -43,6 +43,10 @@ import { KnownRecoveries } from './recovery/known-recoveries.js';
 import { startControlServer } from './ops/control-server.js';
 import { JOB_NAMES } from './analysts/job.js';
 import { BudgetPolicy } from './budgets/budget-policy.js';
+import { CachePolicy } from './improvement/response-cache.js';
+import { ExperimentLoop } from './improvement/experiment-loop.js';
+import { OutcomeTracker } from './improvement/outcomes.js';
+import { approvalBlocks, improverActions } from './commands/slack-improver-actions.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -117,17 +121,28 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     } : {}),
   });
   const goalPath = new GoalPath({
-    runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds,
+    runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds, keepAnswers: config.learning.enabled,
     planner: models.configured ? new ModelPlanner({ models, model: plannerModel, maxRetries: config.model.maxRetries }) : null,
   });
   // Admin notices (budget alerts, recurring errors, the digest) go to ADMIN_CHANNEL (Slack) or the console once the surface is up.
-  let noticeTarget: ((text: string) => Promise<void>) | undefined;
-  const notices: AdminNotices = {
+  let noticeTarget: ((text: string, blocks?: unknown[]) => Promise<void>) | undefined;
+  const notices: AdminNotices & { ask(text: string, experimentId: string): Promise<void> } = {
     post: async (text) => {
       logger.info({ notice: text.slice(0, 500) }, 'admin notice');
       await noticeTarget?.(text).catch((error: unknown) => logger.warn({ err: error }, 'admin notice not delivered'));
     },
+    // IMPROVEMENT_APPROVAL=admin: a promotion waits for an admin (buttons in Slack; /improver approve anywhere).
+    ask: async (text, experimentId) => {
+      logger.info({ notice: text.slice(0, 500), experimentId }, 'improvement waiting for approval');
+      const hint = `${text} Or run \`/improver approve ${experimentId.slice(0, 8)}\`.`;
+      await noticeTarget?.(hint, config.slack.kind === 'console' ? undefined : approvalBlocks(text, experimentId))
+        .catch((error: unknown) => logger.warn({ err: error }, 'approval request not delivered'));
+    },
   };
+  const learning = config.learning.enabled;
+  const arms = learning ? new ExperimentArms(store.experiments) : undefined;
+  // How SQL scores runs (outcome, rating, tool errors): the same everywhere, so experiments compare like with like.
+  await store.putSetting('score_weights', config.learning.scoreWeights).catch((error: unknown) => logger.warn({ err: error }, 'score weights not saved'));
   // The one place that decides what serves a request (workflow, goal, or which agent version on which model).
   const serving = new ServingDecider({
     router: new Router(store.agents, models.configured ? new ChatModelRouter({ models, model: plannerModel }) : null, {
@@ -138,9 +153,12 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     workflows: new StoreWorkflowMatcher(store.workflows),
     canPlan: models.configured,
     // Live experiments choose their arm here; LEARNING_ENABLED=false serves the current versions only.
-    arms: config.learning.enabled ? new ExperimentArms(store.experiments) : NO_EXPERIMENTS,
-    // Budgets are controls, not learning: enforced whatever LEARNING_ENABLED says.
-    policies: [new BudgetPolicy({ budgets: store.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger })],
+    arms: arms ?? NO_EXPERIMENTS,
+    policies: [
+      // Budgets are controls, not learning: enforced whatever LEARNING_ENABLED says.
+      new BudgetPolicy({ budgets: store.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger }),
+      ...(arms ? [new CachePolicy({ cache: store.cache, experiments: store.experiments, arms, logger })] : []),
+    ],
   });
   const orchestrator = new Orchestrator(
     {
@@ -149,13 +167,22 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       ...(config.learning.enabled ? {
         recovery: new KnownRecoveries(store, { fallbackModel: config.analysts.fallbackModel, trimInputChars: Math.floor(config.agents.maxInputChars / 2) }),
       } : {}),
-      direct: new DirectAnswer({ runLog, agents: pool }, { historyTokenBudget: config.agents.historyTokenBudget, maxInputChars: config.agents.maxInputChars }),
+      direct: new DirectAnswer({ runLog, agents: pool, cache: store.cache }, {
+        historyTokenBudget: config.agents.historyTokenBudget, maxInputChars: config.agents.maxInputChars, keepAnswers: learning,
+      }),
+      // Outcomes: a follow-up that rephrases or says "that's wrong" marks the previous answer corrected.
+      observers: [new OutcomeTracker({ runs: store.runs, windowSeconds: config.learning.outcomeWindowSeconds, logger })],
     },
     { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars },
   );
 
+  // The improvement loop: proposals → candidates → screening → experiments → promote / reject → watch.
+  const loop = arms && models.configured ? new ExperimentLoop({
+    store, pool, arms, models, catalogue: config.model.catalogue, notices, logger: logger.child({ component: 'improver' }),
+    settings: { ...config.learning, plannerModel },
+  }) : undefined;
   const analysts = createAnalysts(config, {
-    store, runLog, logger, notices, holder: owner,
+    store, runLog, logger, notices, holder: owner, ...(loop ? { loop } : {}),
     // Gaps get a drafted specialist as a candidate (not live): the improvement loop decides whether it serves.
     ...(models.configured ? {
       draft: (need: string, meter) => spawnSpecialist(need, {
@@ -168,8 +195,11 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const slackFeatures: SlackFeature[] = [goalActions(goalRunner, runLog)];
   slackFeatures.push(tools.slackFeature);
   // /better, /save-workflow, /workflows, /metrics (Slack and console), feedback buttons, the App Home.
-  const commands: CommandDispatcher = createImproverCommands({ store, logger, runLog, analysts: analysts.scheduler.handle(analysts.jobs), adminUsers: config.admin.users });
+  const commands: CommandDispatcher = createImproverCommands({
+    store, logger, runLog, analysts: analysts.scheduler.handle(analysts.jobs), adminUsers: config.admin.users, ...(loop ? { loop } : {}),
+  });
   slackFeatures.push(slackCommands(commands), slackFeedback(runLog), appHome());
+  if (loop) slackFeatures.push(improverActions(loop, config.admin.users));
 
 
   metrics.watchRunsInFlight(() => orchestrator.activeRuns);
@@ -241,7 +271,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     port = (await slackApp.start()).port;
     ready = true;
     const adminChannel = config.admin.channel;
-    if (adminChannel) noticeTarget = (text) => slackApp!.post(adminChannel, text);
+    if (adminChannel) noticeTarget = (text, blocks) => slackApp!.post(adminChannel, text, blocks);
     // Goals whose process died (or was stopped) are resumed from their finished tasks, here or elsewhere.
     const app = slackApp;
     const resume = () => goalPath.resumeStale(owner, (goal) => (goal.channelId && goal.threadTs

@@ -12,6 +12,8 @@ import { ErrorAnalyst } from './error-analyst.js';
 import type { AdminNotices, AnalystJob, JobName } from './job.js';
 import { Scheduler } from './scheduler.js';
 import { WorkflowAnalyst } from './workflow-analyst.js';
+import type { ExperimentLoop } from '../improvement/experiment-loop.js';
+import { ImproverJob } from './improver-job.js';
 
 export interface AnalystDeps {
   store: Store;
@@ -20,6 +22,8 @@ export interface AnalystDeps {
   notices: AdminNotices;
   /** This process's identity (lease holder). */
   holder: string;
+  /** The improvement loop (absent with LEARNING_ENABLED=false or no model): the improver job runs it. */
+  loop?: ExperimentLoop;
   /** Drafts a candidate specialist for a capability gap (spawnSpecialist, status candidate); absent without a model. */
   draft?: (need: string, meter: RunMeter) => Promise<AgentConfig>;
 }
@@ -44,6 +48,7 @@ export function createAnalysts(config: Config, deps: AnalystDeps): { scheduler: 
       new AnomalyAnalyst({ store: deps.store, notices: deps.notices, settleSeconds, factor: a.anomalyFactor, minRuns: 10 }),
       new DigestJob({ store: deps.store, notices: deps.notices }),
     );
+    if (deps.loop) jobs.push(new ImproverJob({ store: deps.store, loop: deps.loop, windowSeconds: settleSeconds, cacheMinOccurrences: a.patternThresholds[1]! }));
   }
   const schedules = Object.fromEntries(jobs.flatMap((job) => {
     const expression = a.schedules[job.name];

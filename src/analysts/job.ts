@@ -2,7 +2,7 @@ import type { RunMeter } from '../model/run-meter.js';
 import type { Logger } from '../ops/logger.js';
 
 /** The analysts that run on a schedule (one variable each: a cron expression, or off). */
-export const JOB_NAMES = ['errors', 'cost', 'workflows', 'agents', 'anomalies', 'digest'] as const;
+export const JOB_NAMES = ['errors', 'cost', 'workflows', 'agents', 'anomalies', 'digest', 'improver'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** What one pass of an analyst gets: its lease (every write is checked against it), its run, its meter. */

@@ -10,6 +10,13 @@ import { reply, usage } from './usage.js';
 export interface ImproverDeps {
   budgets: Pick<BudgetStore, 'set' | 'remove' | 'list'>;
   analysts?: { jobs: JobName[]; runNow(names: JobName[]): Promise<SlotOutcome[]> };
+  /** Experiments: list them; approve, reject, stop or roll one back (absent with LEARNING_ENABLED=false). */
+  experiments?: {
+    list(): Promise<Array<{ id: string; targetKind: string; targetId: string; candidateVersion: number | null; status: string; share: number; startedAt: string;
+      endedAt: string | null; decision: Record<string, unknown> | null; enhancement: Record<string, unknown> | null }>>;
+    approve(id: string, approver: string, approved: boolean): Promise<string>;
+    stop(id: string, actor: string): Promise<string>;
+  };
   /** Workspace owners and admins (users.info in Slack) plus ADMIN_USERS; the console's operator. */
   isAdmin(context: CommandContext): Promise<boolean>;
   now?: () => number;
@@ -23,12 +30,20 @@ export async function improverCommand(deps: ImproverDeps, text: string, context:
   const words = text.trim().split(/\s+/).filter(Boolean);
   const sub = (words[0] ?? 'help').toLowerCase();
   if (/^(help|-h|--help|\?)$/.test(sub)) return reply(helpText());
-  if (!['analyze', 'analyse', 'budget', 'budgets'].includes(sub)) return usage('improver', `I do not know \`/improver ${words[0]}\`.`);
+  if (!['analyze', 'analyse', 'budget', 'budgets', 'experiments', 'approve', 'reject', 'stop', 'rollback'].includes(sub)) {
+    return usage('improver', `I do not know \`/improver ${words[0]}\`.`);
+  }
   if (!(await deps.isAdmin(context))) {
     return { ...reply('Only workspace owners and admins (and the users listed in ADMIN_USERS) can use `/improver ' + sub + '`. Ask one of them, or try `/improver help`.'), invalid: true };
   }
   if (sub.startsWith('analy')) return analyze(deps, words.slice(1));
-  return budget(deps, words.slice(1), context);
+  if (sub.startsWith('budget')) return budget(deps, words.slice(1), context);
+  if (!deps.experiments) return reply('Experiments are off in this configuration (LEARNING_ENABLED=false, or no model is configured).');
+  if (sub === 'experiments') return reply(await experimentsText(deps.experiments));
+  const id = (words[1] ?? '').replace(/[`]/g, '');
+  if (!/^[0-9a-f-]{4,36}$/i.test(id)) return usage('improver', `Say which experiment: \`/improver ${sub} <id>\` (see \`/improver experiments\`).`);
+  if (sub === 'approve' || sub === 'reject') return reply(await deps.experiments.approve(id, context.userId, sub === 'approve'));
+  return reply(await deps.experiments.stop(id, context.userId));
 }
 
 /** What the bot does, its commands, how to give feedback, and where learned things show — answered without a model. */
@@ -53,6 +68,20 @@ async function analyze(deps: ImproverDeps, args: string[]): Promise<CommandReply
   }
   const outcomes = await deps.analysts.runNow(names);
   return reply(['*Analysts run now:*', ...outcomes.map(describeOutcome)].join('\n'));
+}
+
+/** Running experiments and the latest decisions, in words a team lead reads. */
+export async function experimentsText(experiments: NonNullable<ImproverDeps['experiments']>): Promise<string> {
+  const all = await experiments.list();
+  if (all.length === 0) return 'No experiments yet: they start when an analyst files a proposal (a cheaper model, a prompt revision, a learned workflow, the response cache).';
+  const line = (e: (typeof all)[number]) => {
+    const target = e.targetKind === 'agent' ? `\`${e.targetId}\` v${e.candidateVersion}` : e.targetKind === 'cache' ? `response cache for \`${e.targetId}\`` : `workflow \`${e.targetId.slice(0, 8)}\``;
+    const what = String(e.enhancement?.category ?? 'change').replace('_', ' ');
+    const decision = e.decision as { reasons?: string[] } | null;
+    return `• \`${e.id.slice(0, 8)}\` ${what} on ${target} — ${e.status}${e.status === 'running' ? ` (${pct(e.share)} of threads since ${e.startedAt.slice(0, 16).replace('T', ' ')} UTC)` : ''}` +
+      (decision?.reasons?.length ? `: ${decision.reasons.join('; ').slice(0, 300)}` : '');
+  };
+  return ['*Experiments* (`/improver stop <id>` stops one or rolls a promoted one back):', ...all.slice(0, 15).map(line)].join('\n');
 }
 
 export function describeOutcome(o: SlotOutcome): string {

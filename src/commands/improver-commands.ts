@@ -33,12 +33,19 @@ export interface ImproverCommandDeps {
   analysts?: ImproverDeps['analysts'];
   /** ADMIN_USERS: admins besides the workspace's owners and admins. */
   adminUsers?: string[];
+  /** The improvement loop (approve, stop) for /improver experiments|approve|reject|stop. */
+  loop?: { approve(id: string, approver: string, approved: boolean): Promise<string>; stop(id: string, actor: string): Promise<string> };
 }
 
 export function createImproverCommands(deps: ImproverCommandDeps): CommandDispatcher {
   const improver: ImproverDeps = {
     budgets: deps.store.budgets,
     ...(deps.analysts ? { analysts: deps.analysts } : {}),
+    ...(deps.loop ? { experiments: {
+      list: () => deps.store.experiments.list(),
+      approve: (id: string, approver: string, approved: boolean) => deps.loop!.approve(id, approver, approved),
+      stop: (id: string, actor: string) => deps.loop!.stop(id, actor),
+    } } : {}),
     // The console's user is the person at the keyboard of the machine: its operator.
     isAdmin: async (context) => context.surface === 'console' || (deps.adminUsers ?? []).includes(context.userId) || ((await context.isAdmin?.()) ?? false),
   };

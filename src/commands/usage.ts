@@ -26,6 +26,7 @@ export const USAGE = {
     '*/improver analyze [errors|cost|workflows|agents|anomalies|digest|all]* — run the analysts now and see what they found (admins).',
     '*/improver budget set <global|workspace|user @someone|agent id> <amount>/<day|month> [warn|refuse|downgrade]* — set a spending budget (admins).',
     '*/improver budget list* · */improver budget remove <scope> [who] <daily|monthly>*',
+    '*/improver experiments* — running and decided experiments · */improver approve|reject <id>* (IMPROVEMENT_APPROVAL=admin) · */improver stop <id>* — stop one, or roll a promoted change back (admins).',
   ].join('\n'),
 } as const;
 

@@ -57,10 +57,13 @@ export interface Config {
   goals: GoalBudget;
   /** Tool calling, built-in tools, MCP servers, approvals. */
   tools: ToolSettings;
-  learning: { enabled: boolean; outcomeWindowSeconds: number };
+  learning: {
+    enabled: boolean; outcomeWindowSeconds: number; improverSchedule: string | null; trafficShare: number; maxTraffic: number; minSamples: number;
+    margin: number; approval: 'auto' | 'admin'; screenSamples: number; scoreWeights: { outcome: number; rating: number; tools: number }; cacheTtlSeconds: number;
+  };
   analysts: {
     /** A cron expression per job; null: off. */
-    schedules: Record<'errors' | 'cost' | 'workflows' | 'agents' | 'anomalies' | 'digest', string | null>;
+    schedules: Record<'errors' | 'cost' | 'workflows' | 'agents' | 'anomalies' | 'digest' | 'improver', string | null>;
     timezone: string;
     maxCostUsd: number;
     escalateAfter: number;
@@ -179,11 +182,17 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: get('GOAL_CONCURRENCY'),
     },
     tools: tools!.settings,
-    learning: { enabled: get('LEARNING_ENABLED'), outcomeWindowSeconds: get('OUTCOME_WINDOW_SECONDS') },
+    learning: {
+      enabled: get('LEARNING_ENABLED'), outcomeWindowSeconds: get('OUTCOME_WINDOW_SECONDS'), improverSchedule: get('IMPROVER_SCHEDULE'),
+      trafficShare: get('EXPERIMENT_TRAFFIC_SHARE'), maxTraffic: get('EXPERIMENT_MAX_TRAFFIC'), minSamples: get('EXPERIMENT_MIN_SAMPLES'),
+      margin: get('EXPERIMENT_MARGIN'), approval: get('IMPROVEMENT_APPROVAL'), screenSamples: get('SCREEN_SAMPLES'), scoreWeights: get('SCORE_WEIGHTS'),
+      cacheTtlSeconds: get('CACHE_TTL_SECONDS'),
+    },
     analysts: {
       schedules: {
         errors: get('ANALYST_ERRORS_SCHEDULE'), cost: get('ANALYST_COST_SCHEDULE'), workflows: get('ANALYST_WORKFLOWS_SCHEDULE'),
         agents: get('ANALYST_AGENTS_SCHEDULE'), anomalies: get('ANALYST_ANOMALIES_SCHEDULE'), digest: get('DIGEST_SCHEDULE'),
+        improver: get('IMPROVER_SCHEDULE'),
       },
       timezone: get('ANALYST_TIMEZONE'),
       maxCostUsd: get('ANALYST_MAX_COST_USD'),

@@ -31,6 +31,8 @@ export interface GoalPathDeps {
   goalSeconds: number;
   /** The specialist that writes the final answer from the task results. */
   synthesisAgentId?: string;
+  /** Keep each delivered answer on its run (screening and the cache read it). */
+  keepAnswers?: boolean;
 }
 
 interface GoalRoute {
@@ -148,6 +150,7 @@ export class GoalPath implements PlanPath {
       ...(status === 'failed' ? { errorClass: 'GOAL_FAILED' as const, errorMessage: outcome.notes.join(' ') } : {}),
     });
     if (route.workflowId) await deps.store.workflows?.recordUse(route.workflowId, runId, status === 'succeeded').catch(() => {});
+    if (deps.keepAnswers && status === 'succeeded') await deps.runLog.keepAnswer(runId, finalText);
     return status === 'failed' ? { kind: 'failed', runId, errorCode: 'GOAL_FAILED' } : { kind: 'answered', runId, delivered: delivery.delivered, text: finalText };
   }
 

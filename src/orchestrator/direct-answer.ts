@@ -13,6 +13,8 @@ export interface AgentSource {
 }
 
 export interface DirectAnswerOptions {
+  /** Keep each delivered answer on its run (the response cache and screening read it). */
+  keepAnswers?: boolean;
   historyTokenBudget: number;
   maxInputChars: number;
   now?: () => number;
@@ -43,7 +45,8 @@ export type DirectResult =
 export class DirectAnswer {
   private readonly now: () => number;
 
-  constructor(private readonly deps: { runLog: RunLog; agents: AgentSource }, private readonly options: DirectAnswerOptions) {
+  constructor(private readonly deps: { runLog: RunLog; agents: AgentSource; cache?: { hit(entryId: string, runId: string): Promise<void> } },
+    private readonly options: DirectAnswerOptions) {
     this.now = options.now ?? Date.now;
   }
 
@@ -102,6 +105,7 @@ export class DirectAnswer {
         status: 'succeeded', route: decision.route, routeReason: decision.reason, agentIds: [agent.config.agentId],
         latencyMs: this.now() - ctx.started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
       });
+      if (this.options.keepAnswers) await this.deps.runLog.keepAnswer(ctx.runId, ctx.sanitize(result.text));
       return { ok: true, outcome: { kind: 'answered', runId: ctx.runId, delivered: delivery.delivered, text: finalText } };
     } catch (error) {
       await chain.catch(() => {});
@@ -109,6 +113,22 @@ export class DirectAnswer {
     } finally {
       lease.release();
     }
+  }
+
+  /** An accepted earlier answer to the same question (the response cache): delivered as it was, no model call. */
+  async fromCache(ctx: RequestContext, decision: ServingDecision): Promise<HandleOutcome> {
+    const cached = decision.cached!;
+    const answer = await ctx.surface.startAnswer();
+    const finalText = [ctx.sanitize(cached.text), '_This is the answer I gave to the same question earlier. Ask again in this thread if it does not fit._'].join('\n\n');
+    const seconds = ((this.now() - ctx.started) / 1000).toFixed(1);
+    const delivery = await answer.finish(finalText, { footer: `from an earlier answer · ${decision.agent?.agentId ?? ''} · ${seconds} s`, runId: ctx.runId });
+    await this.deps.runLog.finish(ctx.runId, {
+      status: 'succeeded', route: 'cache', routeReason: decision.reason, ...(decision.agent ? { agentIds: [decision.agent.agentId] } : {}),
+      latencyMs: this.now() - ctx.started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
+    });
+    await this.deps.cache?.hit(cached.entryId, ctx.runId).catch(() => {});
+    if (this.options.keepAnswers) await this.deps.runLog.keepAnswer(ctx.runId, ctx.sanitize(cached.text));
+    return { kind: 'answered', runId: ctx.runId, delivered: delivery.delivered, text: finalText };
   }
 
   /** Who asks and where (membership checks, approval), and each tool call recorded as a run step. */

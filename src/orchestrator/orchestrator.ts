@@ -33,8 +33,14 @@ export interface RecoveryPlan {
   status: string;
 }
 
+/** Sees every request before it is served (outcomes: a follow-up that corrects the previous answer). */
+export interface RequestObserver {
+  onRequest(ctx: RequestContext): Promise<unknown>;
+}
+
 export interface OrchestratorDeps {
   runLog: RunLog;
+  observers?: RequestObserver[];
   serving: ServingDecider;
   direct: DirectAnswer;
   logger: Logger;
@@ -133,7 +139,9 @@ export class Orchestrator {
     let decision: ServingDecision | undefined;
     try {
       ctx = await this.openContext(runId, message, input, surface, logger, started);
+      for (const observer of this.deps.observers ?? []) await observer.onRequest(ctx).catch((error: unknown) => logger.warn({ err: error }, 'request observer failed'));
       decision = await this.decide(ctx, 'any');
+      if (decision.kind === 'cache') return await this.deps.direct.fromCache(ctx, decision);
       if (decision.kind !== 'direct') {
         const planned = await this.deps.plans?.answer(ctx, decision);
         if (planned) return planned;

@@ -33,7 +33,7 @@ export interface WorkflowMatcher {
  * The experiment, when one chose an arm for this request, is part of the decision.
  */
 export interface ServingDecision {
-  kind: 'direct' | 'goal' | 'workflow';
+  kind: 'direct' | 'goal' | 'workflow' | 'cache';
   /** direct | router | fallback (the router's routes), goal, workflow. */
   route: string;
   reason: string;
@@ -44,6 +44,8 @@ export interface ServingDecision {
   /** A goal: the request without an explicit "plan:" prefix. */
   goalText?: string;
   experiment?: { id: string; arm: Arm };
+  /** A cached answer to the same question (kind 'cache'). */
+  cached?: { entryId: string; text: string; sourceRunId: string | null };
   /** Sentences for the user about the decision (e.g. a downgrade), appended to the answer. */
   notices: string[];
 }
@@ -168,6 +170,7 @@ export function servingRecord(decision: ServingDecision): ServingRecord {
       ...(decision.model ? { model: decision.model } : {}),
       ...(decision.workflow ? { workflow: { id: decision.workflow.id, name: decision.workflow.name, version: decision.workflow.version } } : {}),
       ...(decision.experiment ? { experiment: decision.experiment } : {}),
+      ...(decision.cached ? { cache: { entryId: decision.cached.entryId, sourceRunId: decision.cached.sourceRunId } } : {}),
       ...(decision.notices.length ? { notices: decision.notices } : {}),
     },
   };

@@ -56,8 +56,8 @@ export interface SlackApp {
   stop(): Promise<void>;
   /** A Surface for an existing thread (e.g. to resume a goal after a restart). */
   surfaceForThread(args: { channel: string; threadTs: string; userId: string; teamId: string }): Surface;
-  /** Posts a plain message to a channel (admin notices: budget alerts, recurring errors, the digest). */
-  post(channel: string, text: string): Promise<void>;
+  /** Posts a message to a channel (admin notices: budget alerts, recurring errors, the digest, approvals). */
+  post(channel: string, text: string, blocks?: unknown[]): Promise<void>;
 }
 
 interface MessageLike {
@@ -211,8 +211,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   return {
     surfaceForThread: (args) => surfaceFor({ ...args, client: app.client }),
-    async post(channel, text) {
-      await app.client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false });
+    async post(channel, text, blocks) {
+      await app.client.chat.postMessage({ channel, text, unfurl_links: false, unfurl_media: false, ...(blocks ? { blocks: blocks as never } : {}) });
     },
     async start() {
       await checkTokensAndConnect(app, authWatch, { apiUrl: slack.apiUrl, socketMode: !receiver });

@@ -19,6 +19,10 @@ export interface Experiment {
   endedAt: string | null;
 }
 
+/** count, sum and sum of squares of one metric in one arm (the shape the sequential test reads). */
+export interface MetricTotals { count: number; sum: number; sumOfSquares: number }
+export interface ArmTotals { n: number; success: MetricTotals; score: MetricTotals; cost: MetricTotals; latency: MetricTotals }
+
 function toExperiment(row: unknown): Experiment {
   const e = camelize<Experiment>(row);
   e.share = numberOrNull(e.share) ?? 0;
@@ -42,6 +46,44 @@ export class ExperimentStore {
   async running(targetKind: Experiment['targetKind'], targetId: string): Promise<Experiment | null> {
     const row = await this.rpc.call('experiment_running', { p_target_kind: targetKind, p_target_id: targetId });
     return row ? toExperiment(row) : null;
+  }
+
+  /** Running totals per arm (count, sum, sum of squares) of success, score, cost and latency, over settled runs. */
+  async stats(experimentId: string): Promise<Partial<Record<'control' | 'candidate', ArmTotals>>> {
+    const row = (await this.rpc.call('experiment_stats', { p_experiment_id: experimentId })) as Record<string, Record<string, unknown>>;
+    const totals = (x: unknown): MetricTotals => {
+      const t = x as { count: unknown; sum: unknown; sumSquares: unknown };
+      return { count: Number(t.count), sum: Number(t.sum), sumOfSquares: Number(t.sumSquares) };
+    };
+    return Object.fromEntries(Object.entries(row).map(([arm, x]) => [arm, {
+      n: Number(x.n), success: totals(x.success), score: totals(x.score), cost: totals(x.cost), latency: totals(x.latency),
+    }]));
+  }
+
+  /** Score totals of what a promoted change now serves, since a time (outside experiments): the rollback watch. */
+  async targetStats(kind: Experiment['targetKind'], id: string, version: number | null, since: Date): Promise<MetricTotals> {
+    const t = (await this.rpc.call('target_stats', { p_kind: kind, p_id: id, p_version: version ?? undefined, p_since: since })) as
+      { count: unknown; sum: unknown; sumSquares: unknown };
+    return { count: Number(t.count), sum: Number(t.sum), sumOfSquares: Number(t.sumSquares) };
+  }
+
+  async list(status?: ExperimentStatus): Promise<Array<Experiment & { enhancement: Record<string, unknown> | null }>> {
+    return ((await this.rpc.call('experiment_list', { p_status: status })) as unknown[]).map((row) => {
+      const e = toExperiment(row) as Experiment & { enhancement: Record<string, unknown> | null };
+      e.enhancement = e.enhancement ? camelize<Record<string, unknown>>(e.enhancement) : null;
+      return e;
+    });
+  }
+
+  async finish(experimentId: string, status: Exclude<ExperimentStatus, 'running'>, decision: Record<string, unknown>): Promise<boolean> {
+    const row = await this.rpc.call('experiment_finish', { p_experiment_id: experimentId, p_status: status, p_decision: decision });
+    return row !== null;
+  }
+
+  /** Runs since a time, and how many of them a candidate arm served (the global cap on traffic under experiment). */
+  async traffic(since: Date): Promise<{ runs: number; candidate: number }> {
+    const row = (await this.rpc.call('experiment_traffic', { p_since: since })) as { runs: number; candidate: number };
+    return { runs: Number(row.runs), candidate: Number(row.candidate) };
   }
 
   /** The unit's arm (sticky once given); null when the experiment is not running. */

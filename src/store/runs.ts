@@ -32,6 +32,9 @@ export interface Run {
   experimentArm: 'control' | 'candidate' | null;
   /** The serving decision as it was made. */
   serving: Record<string, unknown> | null;
+  /** failed | corrected | accepted, once known (see the improvement loop); the score combines it with rating and tools. */
+  outcome: 'failed' | 'corrected' | 'accepted' | null;
+  score: number | null;
   status: RunStatus;
   errorClass: ErrorCode | null;
   errorMessage: string | null;
@@ -142,6 +145,7 @@ export function toRun(row: unknown): Run {
   run.costUsd = numberOrNull(run.costUsd) ?? 0;
   run.agentVersions = ((run.agentVersions ?? []) as unknown[]).map((v) => camelize<{ agentId: string; version: number }>(v));
   run.models ??= [];
+  run.score = numberOrNull(run.score);
   return run;
 }
 
@@ -229,6 +233,30 @@ export class RunStore {
   /** True when the bot has answered in this thread before (follow-ups there need no mention). */
   async threadKnown(workspaceId: string, channelId: string, threadTs: string): Promise<boolean> {
     return (await this.rpc.call('run_thread_known', { p_workspace_id: workspaceId, p_channel_id: channelId, p_thread_ts: threadTs })) === true;
+  }
+
+  /** Sets a run's outcome (see run_set_outcome: explicit feedback wins over implicit signals). */
+  async setOutcome(runId: string, outcome: 'failed' | 'corrected' | 'accepted', source: 'failure' | 'correction' | 'feedback' | 'window'): Promise<boolean> {
+    return ((await this.rpc.call('run_set_outcome', { p_run_id: runId, p_outcome: outcome, p_source: source })) as { updated: boolean }).updated;
+  }
+
+  /** Failed runs get their outcome; answers nobody corrected within the window become accepted (with scores). */
+  async settleOutcomes(windowSeconds: number): Promise<{ failed: number; accepted: number }> {
+    return (await this.rpc.call('outcomes_settle', { p_window_seconds: windowSeconds })) as { failed: number; accepted: number };
+  }
+
+  /** The same user's previous answered run in a thread, before this one. */
+  async previousInThread(key: { workspaceId: string; channelId: string; threadTs: string; userId: string; before: string }):
+    Promise<{ id: string; requestText: string; finishedAt: string; outcome: string | null; outcomeSource: string | null; status: RunStatus } | null> {
+    const row = await this.rpc.call('run_previous_in_thread', {
+      p_workspace_id: key.workspaceId, p_channel_id: key.channelId, p_thread_ts: key.threadTs, p_user_id: key.userId, p_before: key.before,
+    });
+    return row ? camelize(row) : null;
+  }
+
+  /** Keeps the delivered answer (what a cached answer and a screening judge read). */
+  async setAnswer(runId: string, text: string): Promise<void> {
+    await this.rpc.call('run_set_answer', { p_run_id: runId, p_answer_text: text });
   }
 
   /** The specialist that last answered in this thread (a direct answer), or null. */

@@ -3,6 +3,7 @@ import { AgentStore } from './agents.js';
 import { AnalystStore } from './analysts.js';
 import { ApprovalStore } from './approvals.js';
 import { BudgetStore } from './budgets.js';
+import { CacheStore } from './cache.js';
 import { EnhancementStore } from './enhancements.js';
 import { ExperimentStore } from './experiments.js';
 import { FeedbackStore } from './feedback.js';
@@ -13,7 +14,7 @@ import { RunStore } from './runs.js';
 import { WorkflowStore } from './workflows.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 8;
+export const REQUIRED_SCHEMA_VERSION = 9;
 
 /**
  * The store's domains. Each is a small class over the one RpcTransport port (runs.ts, agents.ts, ...), with its
@@ -31,6 +32,7 @@ export interface Stores {
   analysts: AnalystStore;
   budgets: BudgetStore;
   enhancements: EnhancementStore;
+  cache: CacheStore;
 }
 
 /**
@@ -54,6 +56,7 @@ export class Store implements Stores {
   readonly analysts: AnalystStore;
   readonly budgets: BudgetStore;
   readonly enhancements: EnhancementStore;
+  readonly cache: CacheStore;
 
   /** Set for embedded PGlite in a directory: only this process may open it, so other processes ask it (npm run analyze). */
   readonly control: ControlChannel | undefined;
@@ -71,6 +74,7 @@ export class Store implements Stores {
     this.analysts = new AnalystStore(transport);
     this.budgets = new BudgetStore(transport);
     this.enhancements = new EnhancementStore(transport);
+    this.cache = new CacheStore(transport);
   }
 
   get kind(): RpcTransport['kind'] {
@@ -110,6 +114,11 @@ export class Store implements Stores {
         `The database is missing ${missing.length} function${missing.length === 1 ? '' : 's'} this app calls (${missing.join(', ')}). ${howTo}`,
         { details: { missing } });
     }
+  }
+
+  /** Settings the SQL reads (the score weights), written once at start. */
+  async putSetting(key: string, value: unknown): Promise<void> {
+    await this.transport.call('app_setting_put', { p_key: key, p_value: value });
   }
 
   close(): Promise<void> {
