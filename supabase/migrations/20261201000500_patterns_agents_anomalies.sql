@@ -201,10 +201,11 @@ begin
                                                'success_rate', round(p.goal_successes::numeric / nullif(p.goal_runs, 0), 3), 'plan', plan.plan)), '[]'::jsonb)
     into v_induce
     from patterns p
+    -- The plan people were happy with: an accepted outcome first (not merely a run that finished), then the latest.
     join lateral (select g.plan from goals g join runs r on r.id = g.run_id
                    where r.workspace_id = p.workspace_id and r.kind = 'goal' and r.status = 'succeeded' and g.plan is not null
-                     and request_signature(r.request_text) = p.signature
-                   order by r.finished_at desc limit 1) plan on true
+                     and coalesce(r.outcome, 'accepted') <> 'corrected' and request_signature(r.request_text) = p.signature
+                   order by (r.outcome = 'accepted') desc nulls last, r.score desc nulls last, r.finished_at desc limit 1) plan on true
    where p.workflow_id is null and p.strength in ('strong', 'very_strong') and p.goal_runs >= v_t[1]
      and p.goal_successes::numeric / nullif(p.goal_runs, 0) >= p_min_success;
 

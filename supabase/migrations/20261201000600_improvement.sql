@@ -83,13 +83,12 @@ begin
      where outcome is null and status in ('failed', 'interrupted') and kind in ('message', 'goal', 'workflow') and finished_at is not null
     returning 1)
   select count(*) into v_failed from f;
-  with a as (
-    update runs set outcome = 'accepted', outcome_source = 'window', outcome_at = now()
-     where outcome is null and status = 'succeeded' and kind in ('message', 'goal', 'workflow')
-       and finished_at < now() - make_interval(secs => p_window_seconds)
-    returning id)
-  update runs r set score = run_score(r.id) from a where r.id = a.id;
+  -- Two statements: run_score reads the row's outcome, which a CTE update in the same statement would not show it.
+  update runs set outcome = 'accepted', outcome_source = 'window', outcome_at = now()
+   where outcome is null and status = 'succeeded' and kind in ('message', 'goal', 'workflow')
+     and finished_at < now() - make_interval(secs => p_window_seconds);
   get diagnostics v_accepted = row_count;
+  update runs set score = run_score(id) where outcome_source = 'window' and score is null and outcome = 'accepted';
   return jsonb_build_object('failed', v_failed, 'accepted', v_accepted);
 end $$;
 
