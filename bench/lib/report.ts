@@ -7,7 +7,7 @@ export function heading(text: string): void {
   process.stdout.write(`\n== ${text}\n`);
 }
 
-export function row(label: string, fields: Record<string, unknown>): void {
+export function row(label: string, fields: object): void {
   const body = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'number' ? String(v) : JSON.stringify(v)}`).join('  ');
   process.stdout.write(`${label.padEnd(28)} ${body}\n`);
 }
