@@ -47,6 +47,8 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
   /** Poll /health this often (the start bench polls finely). */
   pollMs?: number;
+  /** Extra node options placed before the entry point (local experiments, e.g. an --import hook). */
+  nodeArgs?: string[];
 }
 
 export function runtimeFromEnv(): Runtime {
@@ -92,6 +94,7 @@ export async function spawnBot(options: SpawnOptions): Promise<Bot> {
   const args = [
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     '--import', './bench/lib/probe.mjs',
+    ...(options.nodeArgs ?? []),
     ...entryArgs(options.kind, options.runtime),
   ];
   const started = performance.now();
