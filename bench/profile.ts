@@ -44,7 +44,9 @@ try {
   await world.close();
   stopDatabases();
 }
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+// One file per thread: CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread (the
+// acknowledgement front of HTTP mode writes its own, thread 1).
+const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
 if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
 const summary = summarizeProfile(join(dir, file), 20, window);
 row('load', { replyP50: ms(median(replies)), ackP99: ms(percentile(acks, 99)), answered: `${replies.length}/${bursts * 30}` });
