@@ -15,6 +15,7 @@ import { readThreadContext, stripBotMention } from './thread-context.js';
 import { slackErrorCode } from './slack-error.js';
 import { SlackAuthWatch, type TokenRefusal } from './slack-auth-watch.js';
 import { refusesTokenAtStart, slackStartupError, tokenRefusedError, type StartupCall } from './slack-startup.js';
+import { startAckFront, type AckFront } from './ack-front.js';
 
 
 /** Slack signs each request with its send time; anything more than 5 minutes off either way is refused. */
@@ -114,6 +115,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     ? new App({ token: slack.botToken, appToken: slack.appToken, socketMode: true, clientOptions, logger: boltLogger(logger), deferInitialization: true })
     : new App({ token: slack.botToken, receiver: receiver!, clientOptions, logger: boltLogger(logger), deferInitialization: true });
   let server: Server | undefined;
+  let front: AckFront | undefined;
   const titledThreads = new LRUCache<string, true>({ max: 10_000 });
 
   const handle = async (args: {
@@ -229,12 +231,22 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         }
         res.writeHead(404).end();
       });
-      await new Promise<void>((resolve) => server!.listen(config.server.port, resolve));
-      const port = (server.address() as AddressInfo).port;
+      // HTTP mode: this server only takes requests from the acknowledgement front (ack-front.ts), which owns the
+      // public port and acknowledges events on its own thread, however busy this one is.
+      await new Promise<void>((resolve) => (receiver ? server!.listen(0, '127.0.0.1', resolve) : server!.listen(config.server.port, resolve)));
+      const local = (server.address() as AddressInfo).port;
+      if (receiver) {
+        front = await startAckFront({
+          port: config.server.port, upstreamPort: local, signingSecret: slack.signingSecret!,
+          onHandoverFailed: (reason) => logger.error({ reason }, 'an acknowledged Slack event could not be handed to the app'),
+        });
+      }
+      const port = front?.port ?? local;
       logger.info({ port, mode: slack.kind }, receiver ? 'listening for Slack events on /slack/events' : 'connected in Socket Mode; /health on port');
       return { port };
     },
     async stop() {
+      await front?.close();
       if (server) {
         // Stop accepting first, then let requests already acknowledged finish in the orchestrator's drain.
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
