@@ -1,9 +1,18 @@
-import { all, create, type MathNode } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { MathJsInstance, MathNode } from 'mathjs';
 import { z } from 'zod';
 import { ToolError } from '../types.js';
 import { defineTool } from './define.js';
 
-const math = create(all!);
+// Built on first use: loading mathjs with every function costs ~0.4 s of start, and many conversations never compute.
+let instance: MathJsInstance | undefined;
+function mathjs(): MathJsInstance {
+  if (!instance) {
+    const { create, all } = createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
+    instance = create(all!);
+  }
+  return instance;
+}
 const MAX_EXPRESSION_CHARS = 500;
 const MAX_ARRAY_ITEMS = 1000;
 
@@ -26,7 +35,7 @@ export function calculate(expression: string): string {
   if (source.length > MAX_EXPRESSION_CHARS) throw new ToolError('TOOL_INPUT_INVALID', `the expression is longer than ${MAX_EXPRESSION_CHARS} characters`);
   let tree: MathNode;
   try {
-    tree = math.parse(source);
+    tree = mathjs().parse(source);
   } catch (error) {
     throw new ToolError('TOOL_INPUT_INVALID', `could not parse the expression: ${(error as Error).message}`);
   }
@@ -45,7 +54,7 @@ export function calculate(expression: string): string {
   }
   // Some evaluations (a block of several expressions) return a ResultSet; show its last value.
   const shown = (value as { entries?: unknown[] })?.entries ? (value as { entries: unknown[] }).entries.at(-1) : value;
-  return math.format(shown, { precision: 14 });
+  return mathjs().format(shown, { precision: 14 });
 }
 
 export const calculatorTool = defineTool({

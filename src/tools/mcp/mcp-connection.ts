@@ -1,4 +1,5 @@
-import { MultiServerMCPClient } from '@langchain/mcp-adapters';
+// Loaded on the first connect: the adapters and the MCP SDK cost ~0.5 s at start, and most installs configure no server.
+import type { MultiServerMCPClient } from '@langchain/mcp-adapters';
 import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { Logger } from '../../ops/logger.js';
 import { ToolError, type ToolDefinition } from '../types.js';
@@ -71,6 +72,8 @@ export class McpConnection {
   async connect(): Promise<void> {
     if (this.closed) return;
     const generation = ++this.generation;
+    const { MultiServerMCPClient } = await import('@langchain/mcp-adapters');
+    if (this.closed || generation !== this.generation) return;
     const client = new MultiServerMCPClient({
       mcpServers: { [this.name]: this.connection() },
       prefixToolNameWithServerName: true,
