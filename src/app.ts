@@ -198,7 +198,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const commands: CommandDispatcher = createImproverCommands({
     store, logger, runLog, analysts: analysts.scheduler.handle(analysts.jobs), adminUsers: config.admin.users, ...(loop ? { loop } : {}),
   });
-  slackFeatures.push(slackCommands(commands), slackFeedback(runLog), appHome());
+  slackFeatures.push(slackCommands(commands), slackFeedback(runLog),
+    appHome(loop ? { stop: (id, actor) => loop.stop(id, actor), adminUsers: config.admin.users } : {}));
   if (loop) slackFeatures.push(improverActions(loop, config.admin.users));
 
 

@@ -12,8 +12,8 @@ export interface ImproverDeps {
   analysts?: { jobs: JobName[]; runNow(names: JobName[]): Promise<SlotOutcome[]> };
   /** Experiments: list them; approve, reject, stop or roll one back (absent with LEARNING_ENABLED=false). */
   experiments?: {
-    list(): Promise<Array<{ id: string; targetKind: string; targetId: string; candidateVersion: number | null; status: string; share: number; startedAt: string;
-      endedAt: string | null; decision: Record<string, unknown> | null; enhancement: Record<string, unknown> | null }>>;
+    /** Running and decided experiments, with ids (improvements-report.ts). */
+    report(): Promise<string>;
     approve(id: string, approver: string, approved: boolean): Promise<string>;
     stop(id: string, actor: string): Promise<string>;
   };
@@ -39,7 +39,7 @@ export async function improverCommand(deps: ImproverDeps, text: string, context:
   if (sub.startsWith('analy')) return analyze(deps, words.slice(1));
   if (sub.startsWith('budget')) return budget(deps, words.slice(1), context);
   if (!deps.experiments) return reply('Experiments are off in this configuration (LEARNING_ENABLED=false, or no model is configured).');
-  if (sub === 'experiments') return reply(await experimentsText(deps.experiments));
+  if (sub === 'experiments') return reply(`${await deps.experiments.report()}\n_\`/improver stop <id>\` stops one, or rolls a promoted change back._`);
   const id = (words[1] ?? '').replace(/[`]/g, '');
   if (!/^[0-9a-f-]{4,36}$/i.test(id)) return usage('improver', `Say which experiment: \`/improver ${sub} <id>\` (see \`/improver experiments\`).`);
   if (sub === 'approve' || sub === 'reject') return reply(await deps.experiments.approve(id, context.userId, sub === 'approve'));
@@ -68,20 +68,6 @@ async function analyze(deps: ImproverDeps, args: string[]): Promise<CommandReply
   }
   const outcomes = await deps.analysts.runNow(names);
   return reply(['*Analysts run now:*', ...outcomes.map(describeOutcome)].join('\n'));
-}
-
-/** Running experiments and the latest decisions, in words a team lead reads. */
-export async function experimentsText(experiments: NonNullable<ImproverDeps['experiments']>): Promise<string> {
-  const all = await experiments.list();
-  if (all.length === 0) return 'No experiments yet: they start when an analyst files a proposal (a cheaper model, a prompt revision, a learned workflow, the response cache).';
-  const line = (e: (typeof all)[number]) => {
-    const target = e.targetKind === 'agent' ? `\`${e.targetId}\` v${e.candidateVersion}` : e.targetKind === 'cache' ? `response cache for \`${e.targetId}\`` : `workflow \`${e.targetId.slice(0, 8)}\``;
-    const what = String(e.enhancement?.category ?? 'change').replace('_', ' ');
-    const decision = e.decision as { reasons?: string[] } | null;
-    return `• \`${e.id.slice(0, 8)}\` ${what} on ${target} — ${e.status}${e.status === 'running' ? ` (${pct(e.share)} of threads since ${e.startedAt.slice(0, 16).replace('T', ' ')} UTC)` : ''}` +
-      (decision?.reasons?.length ? `: ${decision.reasons.join('; ').slice(0, 300)}` : '');
-  };
-  return ['*Experiments* (`/improver stop <id>` stops one or rolls a promoted one back):', ...all.slice(0, 15).map(line)].join('\n');
 }
 
 export function describeOutcome(o: SlotOutcome): string {

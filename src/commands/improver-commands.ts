@@ -8,6 +8,7 @@ import { metricsCommand } from './metrics-command.js';
 import { reply, type CommandName } from './usage.js';
 import { saveWorkflowCommand, workflowsCommand } from './workflow-commands.js';
 import { improverCommand, type ImproverDeps } from './improver-admin.js';
+import { improvementsReport } from '../improvement/improvements-report.js';
 
 type Handler = (store: Store, text: string, context: CommandContext) => Promise<CommandReply>;
 
@@ -34,7 +35,7 @@ export interface ImproverCommandDeps {
   /** ADMIN_USERS: admins besides the workspace's owners and admins. */
   adminUsers?: string[];
   /** The improvement loop (approve, stop) for /improver experiments|approve|reject|stop. */
-  loop?: { approve(id: string, approver: string, approved: boolean): Promise<string>; stop(id: string, actor: string): Promise<string> };
+  loop?: { approve(id: string, approver: string, approved: boolean): Promise<string>; stop(id: string, actor: string): Promise<string>; readonly minSamples: number };
 }
 
 export function createImproverCommands(deps: ImproverCommandDeps): CommandDispatcher {
@@ -42,14 +43,20 @@ export function createImproverCommands(deps: ImproverCommandDeps): CommandDispat
     budgets: deps.store.budgets,
     ...(deps.analysts ? { analysts: deps.analysts } : {}),
     ...(deps.loop ? { experiments: {
-      list: () => deps.store.experiments.list(),
+      report: () => improvementsReport({ experiments: deps.store.experiments, minSamples: deps.loop!.minSamples }, { withIds: true }),
       approve: (id: string, approver: string, approved: boolean) => deps.loop!.approve(id, approver, approved),
       stop: (id: string, actor: string) => deps.loop!.stop(id, actor),
     } } : {}),
     // The console's user is the person at the keyboard of the machine: its operator.
     isAdmin: async (context) => context.surface === 'console' || (deps.adminUsers ?? []).includes(context.userId) || ((await context.isAdmin?.()) ?? false),
   };
-  const HANDLERS: Record<CommandName, Handler> = { ...STORE_HANDLERS, improver: (_store, text, context) => improverCommand(improver, text, context) };
+  // `/metrics improvements`: every change tried, for anyone (read-only); the rest of /metrics is the run-log report.
+  const metrics: Handler = async (store, text, context) => {
+    if (!/^\s*improvements?\s*$/i.test(text)) return metricsCommand(store, text, context);
+    const report = await improvementsReport({ experiments: store.experiments, minSamples: deps.loop?.minSamples ?? 0 });
+    return reply(deps.loop ? report : `Learning is off here (LEARNING_ENABLED=false, or no model configured): nothing new is tried.\n${report}`);
+  };
+  const HANDLERS: Record<CommandName, Handler> = { ...STORE_HANDLERS, metrics, improver: (_store, text, context) => improverCommand(improver, text, context) };
   const run = async (name: string, text: string, context: CommandContext): Promise<CommandReply> => {
     const handler = HANDLERS[name as CommandName];
     if (!handler) return reply(`Unknown command /${name}.`);

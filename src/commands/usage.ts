@@ -19,6 +19,7 @@ export const USAGE = {
   ].join('\n'),
   metrics: [
     '*/metrics [24h|7d|30d|all] [agent]* — runs, success rate, latency, cost, budget, feedback and improvements, with a chart.',
+    '*/metrics improvements* — every change the assistant tried on itself: before → after, how sure, what was decided and why.',
     'The period defaults to 7d. Examples: `/metrics` · `/metrics 30d` · `/metrics 24h research` · `/metrics digest` (the last 24 hours in a few lines)',
   ].join('\n'),
   improver: [

@@ -7,8 +7,8 @@ import type { Logger } from '../ops/logger.js';
 import type { Enhancement } from '../store/enhancements.js';
 import type { Experiment } from '../store/experiments.js';
 import type { Store } from '../store/store.js';
-import { pct, usd } from '../text/format.js';
 import { candidatesFor, type Candidate } from './candidates.js';
+import { describeTarget, explain as explainRecord, type DecisionRecord } from './describe.js';
 import type { ExperimentArms } from './experiment-arms.js';
 import { screen } from './screening.js';
 import { decide, watchAfterPromotion, type ExperimentResult, type TargetDirection } from './stats/index.js';
@@ -71,6 +71,11 @@ export class ExperimentLoop {
 
   constructor(private readonly deps: LoopDeps) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /** EXPERIMENT_MIN_SAMPLES: runs per arm before any decision (reports say what a running experiment still needs). */
+  get minSamples(): number {
+    return this.deps.settings.minSamples;
   }
 
   async pass(meter: RunMeter): Promise<LoopReport> {
@@ -146,7 +151,7 @@ export class ExperimentLoop {
       decision: result.decision, reasons: result.reasons, samples: { candidate: stats.candidate.n, control: stats.control.n }, target,
       before: mean(stats.control[target.metric]), after: mean(stats.candidate[target.metric]),
       successBefore: mean(stats.control.success), successAfter: mean(stats.candidate.success),
-      interval: { target: result.intervals.target, success: result.intervals.success },
+      interval: { target: result.intervals.target, success: result.intervals.success }, margin: this.deps.settings.margin,
     };
     if (result.decision === 'continue') return;
     if (result.decision === 'promote') {
@@ -307,25 +312,10 @@ export class ExperimentLoop {
   }
 }
 
+const explain = (enhancement: Pick<Enhancement, 'category'>, d: Record<string, unknown>) => explainRecord(enhancement, d as DecisionRecord);
+
 function mean(t: { count: number; sum: number }): number | null {
   return t.count > 0 ? t.sum / t.count : null;
-}
-
-function describeTarget(e: Pick<Experiment, 'targetKind' | 'targetId' | 'candidateVersion'>): string {
-  if (e.targetKind === 'agent') return `\`${e.targetId}\`${e.candidateVersion ? ` v${e.candidateVersion}` : ''}`;
-  if (e.targetKind === 'cache') return `the response cache for \`${e.targetId}\``;
-  return `workflow \`${e.targetId.slice(0, 8)}\``;
-}
-
-/** In words a team lead reads: what changed, before → after on its target, success before → after, how sure. */
-export function explain(enhancement: Pick<Enhancement, 'category'>, d: Record<string, unknown>): string {
-  const target = d.target as { metric: string } | undefined;
-  const show = (x: unknown) => (typeof x !== 'number' ? 'n/a' : target?.metric === 'cost' ? usd(x) : target?.metric === 'latency' ? `${Math.round(x)} ms` : x.toFixed(2));
-  const samples = d.samples as { candidate: number; control: number } | undefined;
-  const successText = typeof d.successBefore === 'number' && typeof d.successAfter === 'number'
-    ? `; success ${pct(d.successBefore)} → ${pct(d.successAfter)}` : '';
-  return `${(enhancement.category ?? 'change').replace('_', ' ')}: ${target?.metric ?? 'score'} ${show(d.before)} → ${show(d.after)}${successText}` +
-    (samples ? ` (${samples.candidate} runs with it, ${samples.control} without)` : '');
 }
 
 export type { ExperimentResult };

@@ -2,6 +2,7 @@ import { CATEGORY_LABELS, type FeedbackCategory } from '../feedback/classify.js'
 import { effect, ms, pct, plural, rating, usd } from '../text/format.js';
 import { PERIODS, type MetricsReport } from '../store/metrics.js';
 import { mrkdwnSection } from '../slack/blocks.js';
+import { categoryLabel, explain, type DecisionRecord } from '../improvement/describe.js';
 
 export interface RenderedReport {
   title: string;
@@ -43,7 +44,10 @@ export function renderReport(report: MetricsReport): RenderedReport {
     `“${p.example.slice(0, 60)}” ×${p.occurrences}${p.strength ? ` (${p.strength})` : ''}`).join(' · ')}`;
   const errors = `Top errors: ${report.topErrors.length === 0 ? 'none' : report.topErrors.map((e) => `${e.errorClass} ×${e.count}`).join(' · ')}`;
   const improvements = report.improvementsApplied === 0 ? null : `Improvements applied: ${report.improvementsApplied}` + (report.improvements.length === 0 ? '' : `\n${report.improvements.map((i) =>
-    `• ${CATEGORY_LABELS[i.category as FeedbackCategory] ?? i.category ?? 'change'} on ${i.targetKind}${i.targetId ? ` \`${i.targetId}\`` : ''}: ${effect(i.measuredImpact)}`).join('\n')}`);
+    `• ${CATEGORY_LABELS[i.category as FeedbackCategory] ?? categoryLabel(i.category)} on ${i.targetKind}${i.targetId ? ` \`${i.targetId}\`` : ''}: ` +
+    // Changes decided by an experiment carry its decision record; older ones a free-form effect.
+    (i.measuredImpact && 'target' in i.measuredImpact ? explain({ category: i.category }, i.measuredImpact as DecisionRecord) : effect(i.measuredImpact))).join('\n')}` +
+    '\n_`/metrics improvements` for every change tried, how sure, and why._');
   const lines = [`*${title}*${scope}`, runs, latency, cost, budget, yours, feedback, agents, patterns, errors, improvements, analysts].filter((l): l is string => l !== null);
   if (report.runs === 0) lines.push(`No runs in ${PERIODS[report.period].label}${report.agentId ? ` for \`${report.agentId}\`` : ''}, so there is no chart.`);
 

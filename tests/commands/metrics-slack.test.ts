@@ -62,6 +62,7 @@ describe('/metrics', () => {
       'Top errors: MODEL_TIMEOUT ×2 · AGENT_BUSY ×1',
       'Improvements applied: 1',
       '• too slow on agent `research`: p50 latency ms 4000 → 2100',
+      '_`/metrics improvements` for every change tried, how sure, and why._',
     ]);
     const blocks = reply.body.blocks as any[];
     expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Metrics — the last 7 days' } });

@@ -44,7 +44,7 @@ describe('the response cache', () => {
     expect(answerCalls(h.openai.requests)).toBe(0);
     expect(again.answer.text).toContain(first.answer.text.split('\n')[0]); // the stand-in's answer, delivered as it was
     expect(again.answer.text).toContain('the answer I gave to the same question earlier');
-    expect((await h.store.runs.get(again.run.id))!.cacheEntryId).toBeTruthy();
+    expect((await h.store.runs.get(again.run.id)) as unknown).toMatchObject({ cacheEntryId: expect.any(String) });
     expect(first.run.route).not.toBe('cache');
   });
 
@@ -77,7 +77,8 @@ describe('the response cache', () => {
     await improverPass();
     expect((await askAndWait(h, 'how many holiday days do we get')).run.route).toBe('cache');
     const current = (await h.store.agents.get('faq'))!;
-    await h.store.agents.save({ ...current, systemPrompt: `${current.systemPrompt} Cite the handbook section.` });
+    await h.store.agents.save({ agentId: 'faq', specialty: current.specialty, description: current.description, model: current.model,
+      systemPrompt: `${current.systemPrompt} Cite the handbook section.` });
     h.openai.reset();
     const after = await askAndWait(h, 'How many holiday days do we get?');
     expect(after.run.route).not.toBe('cache');

@@ -6,6 +6,7 @@ import { ExperimentLoop, type LoopSettings } from '../../src/improvement/experim
 import type { Store } from '../../src/store/store.js';
 import { memoryMeter, standinModels } from '../support/models.js';
 import { pgliteStore } from '../support/stores.js';
+import { seedServedRun, type ServedRun } from '../support/seed-runs.js';
 
 // Decisions on synthetic logs: runs written through the store API the way the run log writes them (served by an
 // arm, with cost, latency and an outcome), then one pass of the loop. No model is called: cheaper-model candidates
@@ -13,7 +14,6 @@ import { pgliteStore } from '../support/stores.js';
 // margin is 20 points so 60 runs per arm can decide (at 5 points it takes ~1,200: see the README's decision times).
 let store: Store;
 let notices: { posted: string[]; asked: Array<{ text: string; experimentId: string }> };
-let seq = 0;
 
 const SETTINGS: LoopSettings = {
   trafficShare: 0.5, maxTraffic: 0.3, minSamples: 20, margin: 0.2, approval: 'auto', screenSamples: 0, plannerModel: 'gpt-4.1', cacheTtlSeconds: 3600,
@@ -28,20 +28,7 @@ function loop(settings: Partial<LoopSettings> = {}, now?: () => number): Experim
   });
 }
 
-/** One answered run by agent@version, optionally in an experiment's arm, with its cost, latency and outcome. */
-async function logRun(r: { agentId: string; version: number; experiment?: { id: string; arm: 'control' | 'candidate' }; costUsd: number; latencyMs?: number;
-  outcome: 'accepted' | 'corrected'; thread?: string }): Promise<string> {
-  seq++;
-  const { run } = await store.runs.start({ workspaceId: 'T1', surface: 'slack', channelId: 'C1', userId: `U${seq % 7}`, messageTs: `1700000000.${String(seq).padStart(6, '0')}`,
-    threadTs: r.thread ?? `1700000000.${String(seq).padStart(6, '0')}`, requestText: `question ${seq}` });
-  await store.runs.recordServing(run.id, { route: 'direct', routeReason: 'test', agent: { agentId: r.agentId, version: r.version },
-    ...(r.experiment ? { experiment: r.experiment } : {}), detail: {} });
-  await store.runs.addStep(run.id, { kind: 'model', status: 'ok', model: 'gpt-4.1', agentId: r.agentId, agentVersion: r.version,
-    tokensIn: 100, tokensOut: 50, costUsd: r.costUsd, latencyMs: r.latencyMs ?? 800 });
-  await store.runs.finish(run.id, { status: 'succeeded', route: 'direct', agentIds: [r.agentId], latencyMs: r.latencyMs ?? 800 });
-  await store.runs.setOutcome(run.id, r.outcome, 'feedback');
-  return run.id;
-}
+const logRun = (r: ServedRun) => seedServedRun(store, r);
 
 /** A running experiment: agent `id` v1 (gpt-4.1) against v2 (the cheaper model), from a cheaper_model proposal. */
 async function cheaperModelExperiment(id: string): Promise<{ experimentId: string; enhancementId: string }> {

@@ -62,3 +62,26 @@ export const KNOWN_RUNS = [
   { agentId: 'writing', status: 'failed', latencyMs: 9000, errorClass: 'MODEL_TIMEOUT' },
   { agentId: 'general', status: 'refused', latencyMs: 100, errorClass: 'AGENT_BUSY' },
 ] as const;
+
+export interface ServedRun {
+  agentId: string;
+  version: number;
+  experiment?: { id: string; arm: 'control' | 'candidate' };
+  costUsd: number;
+  latencyMs?: number;
+  outcome: 'accepted' | 'corrected';
+}
+
+/** One answered run by agent@version, optionally in an experiment's arm, with its cost, latency and outcome (settled). */
+export async function seedServedRun(store: Store, r: ServedRun): Promise<string> {
+  seq++;
+  const ts = `1700000000.${String(seq).padStart(6, '0')}`;
+  const { run } = await store.runs.start({ workspaceId: 'T1', surface: 'slack', channelId: 'C1', userId: `U${seq % 7}`, messageTs: ts, threadTs: ts, requestText: `question ${seq}` });
+  await store.runs.recordServing(run.id, { route: 'direct', routeReason: 'test', agent: { agentId: r.agentId, version: r.version },
+    ...(r.experiment ? { experiment: r.experiment } : {}), detail: {} });
+  await store.runs.addStep(run.id, { kind: 'model', status: 'ok', model: 'gpt-4.1', agentId: r.agentId, agentVersion: r.version,
+    tokensIn: 100, tokensOut: 50, costUsd: r.costUsd, latencyMs: r.latencyMs ?? 800 });
+  await store.runs.finish(run.id, { status: 'succeeded', route: 'direct', agentIds: [r.agentId], latencyMs: r.latencyMs ?? 800 });
+  await store.runs.setOutcome(run.id, r.outcome, 'feedback');
+  return run.id;
+}
