@@ -22,6 +22,8 @@ export function renderReport(report: MetricsReport): RenderedReport {
   const runs = report.runs === 0
     ? 'Runs: 0'
     : `Runs: ${report.runs} · Success rate: ${report.successRate === null ? 'n/a' : `${pct(report.successRate)} (${report.succeeded} of ${report.finished} finished)`}`;
+  const unconfigured = report.notConfigured > 0
+    ? `Not counted: ${plural(report.notConfigured, 'request')} refused because no model is configured (OPENAI_API_KEY or OPENAI_BASE_URL).` : null;
   const latency = `Latency: p50 ${report.p50Ms === null ? 'n/a' : ms(report.p50Ms)} · p95 ${report.p95Ms === null ? 'n/a' : ms(report.p95Ms)}`;
   const cost = `Cost: ${usd(report.costUsd)} total · ${report.costPerQueryUsd === null ? 'n/a' : usd(report.costPerQueryUsd)} per query` +
     (report.costUnknownSteps > 0 ? ` (plus ${plural(report.costUnknownSteps, 'step')} on models without a price)` : '') +
@@ -48,12 +50,13 @@ export function renderReport(report: MetricsReport): RenderedReport {
     // Changes decided by an experiment carry its decision record; older ones a free-form effect.
     (i.measuredImpact && 'target' in i.measuredImpact ? explain({ category: i.category }, i.measuredImpact as DecisionRecord) : effect(i.measuredImpact))).join('\n')}` +
     '\n_`/metrics improvements` for every change tried, how sure, and why._');
-  const lines = [`*${title}*${scope}`, runs, latency, cost, budget, yours, feedback, agents, patterns, errors, improvements, analysts].filter((l): l is string => l !== null);
+  const lines = [`*${title}*${scope}`, runs, unconfigured, latency, cost, budget, yours, feedback, agents, patterns, errors, improvements, analysts].filter((l): l is string => l !== null);
   if (report.runs === 0) lines.push(`No runs in ${PERIODS[report.period].label}${report.agentId ? ` for \`${report.agentId}\`` : ''}, so there is no chart.`);
 
   const blocks = [
     { type: 'header', text: { type: 'plain_text', text: `${title}${report.agentId ? ` · ${report.agentId}` : ''}`.slice(0, 150) } },
     { type: 'section', fields: [runs, latency, cost, feedback].map((text) => ({ type: 'mrkdwn', text })) },
+    ...(unconfigured ? [mrkdwnSection(unconfigured)] : []),
     mrkdwnSection(budget),
     ...(yours ? [mrkdwnSection(yours)] : []),
     mrkdwnSection(agents),

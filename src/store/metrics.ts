@@ -55,6 +55,8 @@ export interface MetricsReport {
   topErrors: Array<{ errorClass: string; count: number }>;
   topPatterns: Array<{ signature: string; example: string; occurrences: number; successes: number; avgRating: number | null; strength: string | null }>;
   improvementsApplied: number;
+  /** Requests refused because no model is configured: counted apart, not in runs or the success rate. */
+  notConfigured: number;
   improvements: AppliedImprovement[];
   budgets: BudgetUse[];
   daily: DayMetrics[];
@@ -88,7 +90,7 @@ function convert(value: unknown, key = ''): unknown {
 }
 const NUMERIC_KEYS = new Set(['runs', 'finished', 'succeeded', 'successRate', 'p50Ms', 'p95Ms', 'costUsd', 'costUnknownSteps',
   'costPerQueryUsd', 'tokensIn', 'tokensOut', 'feedbackCount', 'ratedCount', 'avgRating', 'count', 'occurrences', 'successes',
-  'improvementsApplied', 'limitUsd', 'spentUsd', 'learningCostUsd', 'learningRuns', 'proposalsOpen', 'findings', 'proposals']);
+  'improvementsApplied', 'notConfigured', 'limitUsd', 'spentUsd', 'learningCostUsd', 'learningRuns', 'proposalsOpen', 'findings', 'proposals']);
 
 /** The run log, summarised in SQL for /metrics and the App Home. */
 export class MetricsStore {

@@ -287,6 +287,124 @@ language sql stable as $$
      group by a.key) x
 $$;
 
+-- /metrics: requests refused because no model is configured are not failures of the assistant (a newcomer's
+-- first tries would spoil the success rate the loop learns from); they are counted apart. Otherwise as before.
+create or replace function metrics_report(p_workspace_id text, p_hours integer default null, p_agent_id text default null)
+returns jsonb
+language sql stable as $$
+  with bounds as (
+    select case when p_hours is null then '-infinity'::timestamptz else now() - make_interval(hours => p_hours) end as since,
+           (now() at time zone 'utc')::date as today
+  ), r as (
+    select x.* from runs x, bounds b
+     where x.workspace_id = p_workspace_id and x.started_at >= b.since and x.kind in ('message', 'goal', 'workflow')
+       and (p_agent_id is null or p_agent_id = any(x.agent_ids))
+       and not (x.status = 'refused' and x.error_class = 'MODEL_NOT_CONFIGURED')
+  ), unconfigured as (
+    select count(*) as n from runs x, bounds b
+     where x.workspace_id = p_workspace_id and x.started_at >= b.since and x.kind in ('message', 'goal', 'workflow')
+       and x.status = 'refused' and x.error_class = 'MODEL_NOT_CONFIGURED' and p_agent_id is null
+  ), totals as (
+    select count(*) as runs,
+           count(*) filter (where status <> 'running') as finished,
+           count(*) filter (where status = 'succeeded') as succeeded,
+           percentile_cont(0.5) within group (order by latency_ms) filter (where status <> 'running') as p50_ms,
+           percentile_cont(0.95) within group (order by latency_ms) filter (where status <> 'running') as p95_ms,
+           coalesce(sum(cost_usd), 0) as cost_usd,
+           coalesce(sum(cost_unknown_steps), 0) as cost_unknown_steps,
+           coalesce(sum(tokens_in), 0) as tokens_in,
+           coalesce(sum(tokens_out), 0) as tokens_out,
+           min((started_at at time zone 'utc')::date) as first_day
+      from r
+  ), days as (
+    -- Every day of the period (at most the last 366), zeros included, so the chart's axis has no gaps.
+    select d::date as day
+      from totals t, bounds b,
+           generate_series(greatest(case when p_hours is null then t.first_day else (b.since at time zone 'utc')::date end,
+                                    b.today - 365), b.today, interval '1 day') d
+     where t.runs > 0
+  ), per_day as (
+    select (started_at at time zone 'utc')::date as day, count(*) as runs,
+           count(*) filter (where status <> 'running') as finished,
+           count(*) filter (where status = 'succeeded') as succeeded,
+           coalesce(sum(cost_usd), 0) as cost_usd
+      from r group by 1
+  ), daily as (
+    select jsonb_agg(jsonb_build_object('day', to_char(d.day, 'YYYY-MM-DD'), 'runs', coalesce(p.runs, 0),
+                                        'finished', coalesce(p.finished, 0), 'succeeded', coalesce(p.succeeded, 0),
+                                        'cost_usd', coalesce(p.cost_usd, 0))
+                     order by d.day) as series
+      from days d left join per_day p on p.day = d.day
+  ), fb as (
+    select count(*) as count, count(f.rating) as rated, avg(f.rating) as avg_rating
+      from feedback f join runs fr on fr.id = f.run_id, bounds b
+     where f.workspace_id = p_workspace_id and f.created_at >= b.since
+       and (p_agent_id is null or p_agent_id = any(fr.agent_ids))
+  ), agents as (
+    select jsonb_agg(jsonb_build_object('agent_id', agent_id, 'runs', runs, 'succeeded', succeeded, 'cost_usd', cost_usd)
+                     order by runs desc, agent_id) as list
+      from (select a.agent_id, count(*) as runs, count(*) filter (where r.status = 'succeeded') as succeeded,
+                   coalesce(sum(r.cost_usd), 0) as cost_usd
+              from r, unnest(r.agent_ids) a(agent_id)
+             group by a.agent_id order by count(*) desc, a.agent_id limit 5) top
+  ), errors as (
+    select jsonb_agg(jsonb_build_object('error_class', error_class, 'count', n) order by n desc, error_class) as list
+      from (select error_class, count(*) as n from r where error_class is not null
+             group by error_class order by count(*) desc, error_class limit 5) top
+  ), pats as (
+    select jsonb_agg(jsonb_build_object('signature', signature, 'example', example, 'occurrences', occurrences,
+                                        'successes', successes, 'avg_rating', avg_rating, 'strength', strength)
+                     order by occurrences desc, signature) as list
+      from (select p.* from patterns p, bounds b where p.workspace_id = p_workspace_id and p.last_seen >= b.since
+             order by p.occurrences desc, p.signature limit 5) top
+  ), improvements as (
+    select count(*) as applied,
+           jsonb_agg(jsonb_build_object('id', e.id, 'category', e.category, 'target_kind', e.target_kind, 'target_id', e.target_id,
+                                        'expected_impact', e.expected_impact, 'measured_impact', e.measured_impact,
+                                        'decided_at', e.decided_at)
+                     order by e.decided_at desc nulls last) filter (where e.rn <= 5) as list
+      from (select e.*, row_number() over (order by e.decided_at desc nulls last, e.id) as rn
+              from enhancements e, bounds b
+             where e.status = 'applied' and coalesce(e.decided_at, e.created_at) >= b.since
+               and (p_agent_id is null or (e.target_kind = 'agent' and e.target_id = p_agent_id))) e
+  ), budget as (
+    -- Budgets that cover this workspace (global, the workspace, the agent asked about), spent this period.
+    select jsonb_agg(jsonb_build_object('scope', s.scope, 'scope_id', s.scope_id, 'period', s.period, 'limit_usd', s.limit_usd,
+                                        'action', s.action, 'spent_usd', s.spent)
+                     order by s.scope, s.scope_id, s.period) as list
+      from (select bu.*, (
+              select coalesce(sum(x.cost_usd), 0) from runs x
+               where x.started_at >= (date_trunc(case bu.period when 'daily' then 'day' else 'month' end,
+                                                 now() at time zone 'utc') at time zone 'utc')
+                 and (bu.scope = 'global' or (bu.scope = 'workspace' and x.workspace_id = bu.scope_id)
+                      or (bu.scope = 'agent' and bu.scope_id = any(x.agent_ids)))) as spent
+              from budgets bu
+             where bu.scope = 'global' or (bu.scope = 'workspace' and bu.scope_id = p_workspace_id)
+                or (bu.scope = 'agent' and bu.scope_id = p_agent_id)) s
+  )
+  select case when p_agent_id is not null and not exists (select 1 from agent_configs where agent_id = p_agent_id)
+    then jsonb_build_object('unknown_agent', true)
+    else jsonb_build_object(
+      'since', (select case when p_hours is null then null else since end from bounds),
+      'generated_at', now(),
+      'runs', t.runs, 'finished', t.finished, 'succeeded', t.succeeded, 'not_configured', unconfigured.n,
+      'success_rate', case when t.finished > 0 then t.succeeded::numeric / t.finished end,
+      'p50_ms', t.p50_ms, 'p95_ms', t.p95_ms,
+      'cost_usd', t.cost_usd, 'cost_unknown_steps', t.cost_unknown_steps,
+      'cost_per_query_usd', case when t.runs > 0 then t.cost_usd / t.runs end,
+      'tokens_in', t.tokens_in, 'tokens_out', t.tokens_out,
+      'feedback_count', fb.count, 'rated_count', fb.rated, 'avg_rating', fb.avg_rating,
+      'top_agents', coalesce(agents.list, '[]'::jsonb),
+      'top_errors', coalesce(errors.list, '[]'::jsonb),
+      'top_patterns', coalesce(pats.list, '[]'::jsonb),
+      'improvements_applied', improvements.applied,
+      'improvements', coalesce(improvements.list, '[]'::jsonb),
+      'budgets', coalesce(budget.list, '[]'::jsonb),
+      'daily', coalesce(daily.series, '[]'::jsonb))
+    end
+    from totals t, fb, agents, errors, pats, improvements, budget, daily, unconfigured
+$$;
+
 create or replace function app_schema_version() returns jsonb
 language sql stable as $$ select jsonb_build_object('version', 9) $$;
 

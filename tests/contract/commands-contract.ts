@@ -105,6 +105,9 @@ export function commandsContract(getStore: () => Store): void {
     for (const r of seeded) ids.push(await seedRun(store, { workspaceId: w, ...r }));
     await seedRun(store, { workspaceId: w, text: 'still running' });
     await seedRun(store, { workspaceId: w, kind: 'command', status: 'succeeded', latencyMs: 5 }); // not a request
+    // Refused because no model is configured: counted apart, not in runs, success rate, latency or errors.
+    await seedRun(store, { workspaceId: w, status: 'refused', errorClass: 'MODEL_NOT_CONFIGURED', latencyMs: 2 });
+    await seedRun(store, { workspaceId: w, status: 'refused', errorClass: 'MODEL_NOT_CONFIGURED', latencyMs: 3 });
     await seedRun(store, { workspaceId: ws('elsewhere'), agentId: 'research', status: 'succeeded', latencyMs: 1, costUsd: 9 });
     await store.feedback.record({ runId: ids[0]!, workspaceId: w, userId: 'U1', source: 'command', rating: 5 });
     await store.feedback.record({ runId: ids[2]!, workspaceId: w, userId: 'U1', source: 'command', rating: 2, text: 'too slow', category: 'too_slow' });
@@ -114,7 +117,7 @@ export function commandsContract(getStore: () => Store): void {
     const r = (await store.metrics.report(w, '7d'))!;
     const latencies = seeded.map((s) => s.latencyMs);
     expect(r).toMatchObject({
-      period: '7d', agentId: null, runs: 7, finished: 6, succeeded: 3, successRate: 0.5, costUnknownSteps: 0,
+      period: '7d', agentId: null, runs: 7, finished: 6, succeeded: 3, successRate: 0.5, costUnknownSteps: 0, notConfigured: 2,
       tokensIn: 500, tokensOut: 45, feedbackCount: 4, ratedCount: 3, improvementsApplied: 0, improvements: [], topPatterns: [],
       topAgents: [
         { agentId: 'research', runs: 3, succeeded: 3, costUsd: 0.0045 },
