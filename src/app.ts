@@ -173,7 +173,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       // Outcomes: a follow-up that rephrases or says "that's wrong" marks the previous answer corrected.
       observers: [new OutcomeTracker({ runs: store.runs, windowSeconds: config.learning.outcomeWindowSeconds, logger })],
     },
-    { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars },
+    { modelConfigured: models.configured, requestTimeoutMs: config.model.timeoutMs, maxInputChars: config.agents.maxInputChars, learning: learning && models.configured },
   );
 
   // The improvement loop: proposals → candidates → screening → experiments → promote / reject → watch.

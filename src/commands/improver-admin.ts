@@ -5,6 +5,7 @@ import type { Budget, BudgetAction, BudgetPeriod, BudgetScope, BudgetStore } fro
 import { pct, usd } from '../text/format.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';
 import { reply, usage } from './usage.js';
+import { helpText } from '../text/help.js';
 
 /** What /improver reaches: the analysts (run now) and the budgets. */
 export interface ImproverDeps {
@@ -29,7 +30,7 @@ export interface ImproverDeps {
 export async function improverCommand(deps: ImproverDeps, text: string, context: CommandContext): Promise<CommandReply> {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const sub = (words[0] ?? 'help').toLowerCase();
-  if (/^(help|-h|--help|\?)$/.test(sub)) return reply(helpText());
+  if (/^(help|-h|--help|\?)$/.test(sub)) return reply(helpText({ learning: Boolean(deps.experiments) }));
   if (!['analyze', 'analyse', 'budget', 'budgets', 'experiments', 'approve', 'reject', 'stop', 'rollback'].includes(sub)) {
     return usage('improver', `I do not know \`/improver ${words[0]}\`.`);
   }
@@ -44,18 +45,6 @@ export async function improverCommand(deps: ImproverDeps, text: string, context:
   if (!/^[0-9a-f-]{4,36}$/i.test(id)) return usage('improver', `Say which experiment: \`/improver ${sub} <id>\` (see \`/improver experiments\`).`);
   if (sub === 'approve' || sub === 'reject') return reply(await deps.experiments.approve(id, context.userId, sub === 'approve'));
   return reply(await deps.experiments.stop(id, context.userId));
-}
-
-/** What the bot does, its commands, how to give feedback, and where learned things show — answered without a model. */
-export function helpText(): string {
-  return [
-    '*Improver* answers your questions with the specialist that fits, and breaks bigger goals ("plan: …") into tasks run by several.',
-    '• Ask in a DM, mention me in a channel, or open me in the Assistant panel. Follow-ups in the thread stay with the same specialist.',
-    '• Rate an answer with 👍 / 👎 under it, or `/better [1-5] [what should be better]`. Saying "that\'s wrong" in the thread counts too.',
-    '• `/save-workflow <name>` saves your last request for replay; `/workflows` lists saved and learned workflows.',
-    '• `/metrics [24h|7d|30d|all] [agent]` shows runs, success, latency, cost, budgets and what the analysts found.',
-    '*Admins:* `/improver analyze [job|all]` runs the analysts now · `/improver budget set|list|remove …` manages spending budgets.',
-  ].join('\n');
 }
 
 async function analyze(deps: ImproverDeps, args: string[]): Promise<CommandReply> {

@@ -8,6 +8,10 @@ import { servingRecord, type ServingDecider, type ServingDecision, type ServingR
 import { unitKeyOf, type HandleOutcome, type RequestContext } from './context.js';
 import type { AnswerAdjustments, DirectAnswer, DirectResult } from './direct-answer.js';
 import { guardInput } from './history.js';
+import { helpText } from '../text/help.js';
+
+/** A message that only asks for help (after the mention is stripped). */
+const HELP_REQUEST = /^\s*(help|\?|what can you do\??|how do i use (you|this)\??)\s*[.!]*\s*$/i;
 import type { AnswerStream, IncomingMessage, Surface } from '../surface/surface.js';
 
 export type { HandleOutcome, RequestContext } from './context.js';
@@ -54,6 +58,8 @@ export interface OrchestratorOptions {
   requestTimeoutMs: number;
   maxInputChars: number;
   botUserId?: string;
+  /** LEARNING_ENABLED: what the help answer may promise. */
+  learning?: boolean;
   now?: () => number;
 }
 
@@ -128,6 +134,13 @@ export class Orchestrator {
       await surface.notify('I got an empty message. Ask me a question, or give me a goal to plan.');
       await this.deps.runLog.finish(runId, { status: 'refused', errorClass: 'INPUT_INVALID', errorMessage: 'empty message' });
       return { kind: 'refused', runId, reason: 'empty message' };
+    }
+    // "help" said to the bot is answered from what the code knows, with no model (it works before one is configured).
+    if (HELP_REQUEST.test(input.text)) {
+      const text = helpText({ learning: this.options.learning ?? false });
+      await surface.notify(text);
+      await this.deps.runLog.finish(runId, { status: 'succeeded', route: 'help', routeReason: 'a request for help, answered without a model', latencyMs: Date.now() - started });
+      return { kind: 'answered', runId, delivered: true, text };
     }
     if (!this.options.modelConfigured) {
       const error = new AppError('MODEL_NOT_CONFIGURED', 'no model endpoint configured');

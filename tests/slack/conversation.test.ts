@@ -67,6 +67,19 @@ describe('answers', () => {
     expect(answers[0]!.text).toMatch(/Answer:/);
   });
 
+  test('"help" in a DM (or to a mention) is answered from the code with no model call, and recorded as a run', async () => {
+    h.slack.addChannel({ id: 'D78', name: 'dm', members: ['U2', h.slack.botUserId], is_im: true });
+    for (const [event, channel] of [[dmEvent({ text: 'help', user: 'U2', channel: 'D78' }), 'D78'], [mentionEvent({ text: 'What can you do?', user: 'U1', channel: 'C1' }), 'C1']] as const) {
+      await h.send(event);
+      const answers = await eventually(() => { const a = answersIn(channel, event.event.ts); return a.length ? a : null; });
+      expect(answers[0]!.text).toMatch(/\*Improver\* answers your questions/);
+      expect(answers[0]!.text).toMatch(/`\/metrics improvements` shows every change I tried on myself/);
+      const [run] = await h.store.runs.find({ workspaceId: 'T1', eventId: event.event_id });
+      expect(run).toMatchObject({ status: 'succeeded', route: 'help' });
+    }
+    expect(h.openai.requests).toHaveLength(0);
+  });
+
   test('a retried event and a double delivery give one answer, one run, one model call', async () => {
     h.openai.setLatency(400);
     const ts = nextMessageTs();
