@@ -8,7 +8,8 @@ import { mrkdwnSection } from '../slack/blocks.js';
 import { categoryLabel, describeTarget } from '../improvement/describe.js';
 import type { Experiment } from '../store/experiments.js';
 import { pct } from '../text/format.js';
-import { isSlackAdmin, STOP_EXPERIMENT } from './slack-improver-actions.js';
+import { STOP_EXPERIMENT } from './slack-improver-actions.js';
+import { isSlackAdmin } from './slack-admins.js';
 
 
 /** Experiments the Home tab lists: the running ones, and promoted ones still inside their watch window. */
@@ -88,7 +89,7 @@ export function appHome(options: { stop?: (experimentId: string, actor: string) 
       await ack();
       const userId = body.user.id;
       const workspaceId = body.team?.id ?? '';
-      if (!(await isSlackAdmin(client, userId, options.adminUsers ?? []))) {
+      if (!(await isSlackAdmin(client, userId, options.adminUsers ?? [], logger))) {
         await publish(client, userId, workspaceId, ':lock: Only workspace owners and admins (and ADMIN_USERS) can stop or roll back an improvement.');
         return;
       }

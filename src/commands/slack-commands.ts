@@ -1,33 +1,17 @@
 import type { RespondArguments } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../ops/logger.js';
 import type { SlackFeature } from '../slack/slack-app.js';
 import type { CommandDispatcher, CommandReply } from './dispatcher.js';
 import { slackErrorCode } from '../slack/slack-error.js';
+import { isSlackAdmin } from './slack-admins.js';
 
 
 /**
  * The slash commands in Slack. Each is acknowledged before any work (Slack gives 3 seconds; the database or
  * chart may take longer), then answered privately through the command's response_url, with chat.postEphemeral
- * as the fallback. Files (the /metrics chart) are uploaded to the conversation with files.uploadV2.
+ * as the fallback. Files (the /metrics chart) are uploaded to the asker's DM with the bot (files.uploadV2), never
+ * to the channel, where everyone would see them.
  */
-/** Owners and admins of the workspace, from users.info (cached for five minutes: roles rarely change). */
-const roles = new LRUCache<string, boolean>({ max: 5000, ttl: 300_000 });
-async function isWorkspaceAdmin(client: WebClient, userId: string, log: Logger): Promise<boolean> {
-  const cached = roles.get(userId);
-  if (cached !== undefined) return cached;
-  try {
-    const { user } = await client.users.info({ user: userId });
-    const admin = Boolean(user?.is_admin || user?.is_owner || user?.is_primary_owner);
-    roles.set(userId, admin);
-    return admin;
-  } catch (error) {
-    log.warn({ err: slackErrorCode(error) }, 'users.info failed; treating the caller as not an admin');
-    return false;
-  }
-}
-
 export function slackCommands(commands: CommandDispatcher): SlackFeature {
   return ({ app, logger }) => {
     for (const name of commands.names()) {
@@ -36,7 +20,7 @@ export function slackCommands(commands: CommandDispatcher): SlackFeature {
         const log = logger.child({ command: name, teamId: command.team_id, channel: command.channel_id });
         const reply = await commands.run(name, command.text ?? '', {
           surface: 'slack', workspaceId: command.team_id, userId: command.user_id, channelId: command.channel_id,
-          isAdmin: () => isWorkspaceAdmin(client, command.user_id, log),
+          isAdmin: () => isSlackAdmin(client, command.user_id, [], log),
         });
         const send = async (message: CommandReply) => {
           try {
@@ -48,15 +32,22 @@ export function slackCommands(commands: CommandDispatcher): SlackFeature {
             }).catch((e: unknown) => log.error({ err: slackErrorCode(e) }, 'command reply not delivered'));
           }
         };
-        await send(reply);
-        for (const file of reply.files ?? []) {
-          try {
-            await client.filesUploadV2({ channel_id: command.channel_id, file: file.bytes, filename: file.filename, title: file.title });
-          } catch (error) {
-            const code = slackErrorCode(error);
-            log.warn({ err: code, file: file.filename }, 'file upload failed');
-            await send({ text: `I could not post the chart here (${code}). Invite me to this channel, or run /${name} in a DM with me.` });
-          }
+        // Files (the /metrics chart) go where only the asker sees them: the DM with the bot. The reply says so.
+        const files = reply.files ?? [];
+        const inDm = command.channel_id.startsWith('D');
+        const where = inDm ? 'The chart is below.' : 'The chart is in your DM with me, where only you can see it.';
+        await send(files.length === 0 ? reply : {
+          ...reply, text: `${reply.text}\n_${where}_`, ...(reply.blocks ? { blocks: [...reply.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: where }] }] } : {}),
+        });
+        if (files.length === 0) return;
+        try {
+          const channel = inDm ? command.channel_id : (await client.conversations.open({ users: command.user_id })).channel?.id;
+          if (!channel) throw new Error('conversations.open returned no channel');
+          for (const file of files) await client.filesUploadV2({ channel_id: channel, file: file.bytes, filename: file.filename, title: file.title });
+        } catch (error) {
+          const code = slackErrorCode(error);
+          log.warn({ err: code }, 'chart not delivered');
+          await send({ text: `I could not send you the chart (${code}). Open a DM with me and run /${name} there.` });
         }
       });
     }

@@ -1,19 +1,12 @@
 import type { SlackFeature } from '../slack/slack-app.js';
 import { slackErrorCode } from '../slack/slack-error.js';
 import { mrkdwnSection } from '../slack/blocks.js';
+import { isSlackAdmin } from './slack-admins.js';
 
 export const APPROVE_IMPROVEMENT = 'improver_approve';
 export const REJECT_IMPROVEMENT = 'improver_reject';
 /** The App Home's Stop (running) / Roll back (promoted) button on an experiment. */
 export const STOP_EXPERIMENT = 'improver_stop';
-
-/** Workspace owners and admins (users.info) and ADMIN_USERS: who may decide about improvements. */
-export async function isSlackAdmin(client: { users: { info(args: { user: string }): Promise<{ user?: { is_admin?: boolean; is_owner?: boolean; is_primary_owner?: boolean } }> } },
-  userId: string, adminUsers: string[]): Promise<boolean> {
-  if (adminUsers.includes(userId)) return true;
-  const info = await client.users.info({ user: userId }).catch(() => null);
-  return Boolean(info?.user?.is_admin || info?.user?.is_owner || info?.user?.is_primary_owner);
-}
 
 /** The approval message of IMPROVEMENT_APPROVAL=admin: what won, and Approve / Reject buttons. */
 export function approvalBlocks(text: string, experimentId: string): unknown[] {
@@ -36,7 +29,7 @@ export function improverActions(loop: { approve(id: string, approver: string, ap
         await ack();
         const userId = body.user.id;
         const experimentId = (action as { value?: string }).value ?? '';
-        if (!(await isSlackAdmin(client, userId, adminUsers))) {
+        if (!(await isSlackAdmin(client, userId, adminUsers, logger))) {
           await respond({ response_type: 'ephemeral', replace_original: false, text: 'Only workspace owners and admins (and ADMIN_USERS) can approve improvements.' }).catch(() => {});
           return;
         }

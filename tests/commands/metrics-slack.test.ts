@@ -40,7 +40,7 @@ afterAll(async () => { await h?.close(); });
 const lines = (text: string) => text.split('\n');
 
 describe('/metrics', () => {
-  test('every figure matches the seeded run log, and the chart is uploaded to the conversation as a PNG', async () => {
+  test('every figure matches the seeded run log; the chart goes to the asker\'s DM as a PNG, never to the channel', async () => {
     const cmd = await slash(h, '/metrics', '7d', { team: W });
     expect(cmd.status).toBe(200);
     expect(cmd.ackMs).toBeLessThan(3000);
@@ -63,6 +63,7 @@ describe('/metrics', () => {
       'Improvements applied: 1',
       '• too slow on agent `research`: p50 latency ms 4000 → 2100',
       '_`/metrics improvements` for every change tried, how sure, and why._',
+      '_The chart is in your DM with me, where only you can see it._',
     ]);
     const blocks = reply.body.blocks as any[];
     expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Metrics — the last 7 days' } });
@@ -71,7 +72,8 @@ describe('/metrics', () => {
     const upload = await h.slack.waitFor('files.completeUploadExternal');
     expect(upload.response.ok).toBe(true);
     const [file] = h.slack.uploads;
-    expect(file).toMatchObject({ filename: 'metrics-7d.png', completed: true, channel_id: 'C1', title: 'Metrics — the last 7 days' });
+    expect(file).toMatchObject({ filename: 'metrics-7d.png', completed: true, channel_id: 'DU1', title: 'Metrics — the last 7 days' });
+    expect(h.slack.callsTo('conversations.open').at(-1)?.args).toMatchObject({ users: 'U1' });
     expect(pngSize(file!.bytes)).toEqual({ width: 1000, height: 820 });
   });
 
@@ -91,7 +93,8 @@ describe('/metrics', () => {
     const { createImproverCommands } = await import('../../src/commands/improver-commands.js');
     const consoleReply = await createImproverCommands({ store: h.store, logger: { error() {} } as never })
       .run('metrics', 'writing 24h', { surface: 'console', workspaceId: W, userId: 'console:me', channelId: 'console-x' });
-    expect(consoleReply.text).toBe(text);
+    // The same text; Slack adds only where the chart went.
+    expect(`${consoleReply.text}\n_The chart is in your DM with me, where only you can see it._`).toBe(text);
   });
 
   test('no data: the report says so and no chart is uploaded', async () => {

@@ -113,6 +113,8 @@ export const METHOD_SCOPES: Record<string, string[]> = {
   'conversations.history': CONVERSATION_HISTORY,
   'conversations.members': CONVERSATION_READ,
   'conversations.info': CONVERSATION_READ,
+  // Opening the asker's DM (the /metrics chart goes there, not to the channel).
+  'conversations.open': ['im:write'],
   'users.info': ['users:read'],
   'users.list': ['users:read'],
   // files.uploadV2 is the SDK's wrapper over files.getUploadURLExternal + files.completeUploadExternal.
