@@ -23,7 +23,9 @@ process.stdout.write(process.argv.includes('--markdown') ? `${markdownTable()}\n
 export function markdownTable(): string {
   const rows = VARIABLES.map((v) => {
     const parsed = v.schema.safeParse(undefined);
-    const fallback = parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : '—';
+    // Transformed defaults (lists, weights) are shown the way they are written.
+    const shown = (x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.values(x).join(',') : String(x));
+    const fallback = parsed.success && parsed.data !== undefined ? `\`${shown(parsed.data)}\`` : '—';
     return `| \`${v.name}\` | ${v.group} | ${v.description.replace(/\|/g, '\\|')} | ${fallback} |`;
   });
   return ['| variable | group | meaning | default |', '|---|---|---|---|', ...rows].join('\n');
