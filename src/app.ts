@@ -182,7 +182,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     settings: { ...config.learning, plannerModel },
   }) : undefined;
   const analysts = createAnalysts(config, {
-    store, runLog, logger, notices, holder: owner, ...(loop ? { loop } : {}),
+    store, runLog, logger, notices, holder: owner, ...(loop ? { loop } : {}), onRun: (job, outcome, seconds) => metrics.analystRun(job, outcome, seconds),
     // Gaps get a drafted specialist as a candidate (not live): the improvement loop decides whether it serves.
     ...(models.configured ? {
       draft: (need: string, meter) => spawnSpecialist(need, {
@@ -204,6 +204,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
 
   metrics.watchRunsInFlight(() => orchestrator.activeRuns);
+  if (loop) metrics.watchExperiments(async () => (await store.experiments.list('running')).length);
   // GET /metrics: on METRICS_PORT's own server when set, else on the Slack server's port (see serveMetrics).
   const { onMainPort: metricsOnMainPort, server: metricsServer } = await serveMetrics(config.telemetry.metrics, () => metrics.scrape());
 

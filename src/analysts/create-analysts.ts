@@ -10,7 +10,7 @@ import { CostAnalyst } from './cost-analyst.js';
 import { DigestJob } from './digest.js';
 import { ErrorAnalyst } from './error-analyst.js';
 import type { AdminNotices, AnalystJob, JobName } from './job.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { WorkflowAnalyst } from './workflow-analyst.js';
 import type { ExperimentLoop } from '../improvement/experiment-loop.js';
 import { ImproverJob } from './improver-job.js';
@@ -26,6 +26,8 @@ export interface AnalystDeps {
   loop?: ExperimentLoop;
   /** Drafts a candidate specialist for a capability gap (spawnSpecialist, status candidate); absent without a model. */
   draft?: (need: string, meter: RunMeter) => Promise<AgentConfig>;
+  /** Each analyst run's end (for Prometheus). */
+  onRun?: SchedulerOptions['onRun'];
 }
 
 /**
@@ -56,7 +58,7 @@ export function createAnalysts(config: Config, deps: AnalystDeps): { scheduler: 
   })) as Partial<Record<JobName, string>>;
   const scheduler = new Scheduler({
     store: deps.store, runLog: deps.runLog, jobs, schedules, holder: deps.holder, logger: deps.logger.child({ component: 'analysts' }),
-    maxCostUsd: a.maxCostUsd, timezone: a.timezone,
+    maxCostUsd: a.maxCostUsd, timezone: a.timezone, ...(deps.onRun ? { onRun: deps.onRun } : {}),
   });
   return { scheduler, jobs: jobs.map((job) => job.name) };
 }

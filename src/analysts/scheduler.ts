@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   /** Caps what one analyst run may spend on model calls (ANALYST_MAX_COST_USD). */
   maxCostUsd?: number;
   timezone?: string;
+  /** Told once per claimed run: the job, how it ended and how long it took (Prometheus). */
+  onRun?: (job: JobName, outcome: 'succeeded' | 'failed' | 'taken_over', seconds: number) => void;
 }
 
 export type SlotOutcome =
@@ -82,6 +84,8 @@ export class Scheduler {
     if (!claim) return { job: name, claimed: false, reason: 'the database is unavailable' };
     if (!claim.claimed) return { job: name, claimed: false, reason: claim.running ? `already running on ${claim.holder}` : 'this slot already ran' };
     const { generation, takeover } = claim;
+    const claimedAt = Date.now();
+    const told = (outcome: 'succeeded' | 'failed' | 'taken_over') => this.options.onRun?.(name, outcome, (Date.now() - claimedAt) / 1000);
     let runId: string | undefined;
     const beat = setInterval(() => {
       void store.analysts.renew(name, generation, this.leaseSeconds).catch(() => false);
@@ -103,12 +107,14 @@ export class Scheduler {
       });
       await runLog.finish(runId, { status: stale ? 'cancelled' : 'succeeded', route: 'analyst', latencyMs: Date.now() - started });
       jobLogger.info({ rowsRead: result.rowsRead, findings: result.findings, proposals: result.proposals, takeover }, 'analyst finished');
+      told(stale ? 'taken_over' : 'succeeded');
       return { job: name, claimed: true, result, runId, takeover };
     } catch (raw) {
       const error = asAppError(raw);
       logger.warn({ err: error, job: name, code: error.code }, 'analyst failed');
       await store.analysts.finish(name, generation, { error: `${error.code}: ${error.message}`, ...(runId ? { runId } : {}) }).catch(() => {});
       if (runId) await runLog.finish(runId, { status: 'failed', route: 'analyst', errorClass: error.code, errorMessage: error.message }).catch(() => {});
+      told('failed');
       return { job: name, claimed: true, error: `${error.code}: ${error.message}`, ...(runId ? { runId } : {}) };
     } finally {
       clearInterval(beat);

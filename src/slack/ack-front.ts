@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { RELAYED_PEER_HEADER } from '../ops/client-address.js';
 
 /**
  * HTTP mode's front door, on its own thread. Node accepts one new connection per turn of the event loop, and
@@ -27,7 +28,7 @@ export interface AckFrontOptions {
   onHandoverFailed(reason: string): void;
 }
 
-interface FrontData { port: number; upstreamPort: number; signingSecret: string }
+interface FrontData { port: number; upstreamPort: number; signingSecret: string; peerHeader: string }
 interface FrontModules {
   http: typeof import('node:http');
   crypto: typeof import('node:crypto');
@@ -70,7 +71,8 @@ function frontMain(m: FrontModules, data: FrontData): void {
   const relay = (req: import('node:http').IncomingMessage, body: Buffer, res?: import('node:http').ServerResponse) => {
     const forward = m.http.request({
       host: '127.0.0.1', port: data.upstreamPort, method: req.method, path: req.url, agent: upstream,
-      headers: { ...withoutHopByHop(req.headers), 'content-length': String(body.length) },
+      // The client's address, for checks the main thread makes (a client's own value of this header is replaced).
+      headers: { ...withoutHopByHop(req.headers), 'content-length': String(body.length), [data.peerHeader]: req.socket.remoteAddress ?? '' },
     }, (answer) => {
       if (!res) return void answer.resume();
       res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
@@ -117,7 +119,7 @@ function frontMain(m: FrontModules, data: FrontData): void {
 export function startAckFront(options: AckFrontOptions): Promise<AckFront> {
   // esbuild (tsx, vitest) may wrap inner functions in __name(…) to keep their names; the thread has no such helper.
   const source = `var __name = (target) => target; (${frontMain.toString()})({ http: require('node:http'), crypto: require('node:crypto'), threads: require('node:worker_threads') }, require('node:worker_threads').workerData)`;
-  const data: FrontData = { port: options.port, upstreamPort: options.upstreamPort, signingSecret: options.signingSecret };
+  const data: FrontData = { port: options.port, upstreamPort: options.upstreamPort, signingSecret: options.signingSecret, peerHeader: RELAYED_PEER_HEADER };
   const worker = new Worker(source, { eval: true, workerData: data });
   return new Promise((resolve, reject) => {
     const onStartError = (error: Error) => reject(error);

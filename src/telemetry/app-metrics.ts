@@ -30,6 +30,7 @@ export class AppMetrics implements RunObserver, ModelCallObserver, ToolCallObser
   private readonly unpriced: Counter<'model'>;
   private readonly toolCalls: Counter<'tool' | 'outcome'>;
   private readonly toolDuration: Histogram<'tool'>;
+  private readonly analystRuns: Histogram<'job' | 'outcome'>;
 
   constructor(private readonly costOf: CostOf) {
     const registers = [this.registry];
@@ -46,6 +47,9 @@ export class AppMetrics implements RunObserver, ModelCallObserver, ToolCallObser
     this.cost = new Counter({ name: 'improver_model_cost_usd_total', help: 'Model spend in USD from the price catalogue, by model, agent and step kind (calls of unpriced models are not in it).', labelNames: ['model', 'agent', 'kind'], registers });
     this.unpriced = new Counter({ name: 'improver_model_calls_unpriced_total', help: 'Model calls that used tokens of a model missing from the price catalogue: their cost is unknown.', labelNames: ['model'], registers });
     this.toolCalls = new Counter({ name: 'improver_tool_calls_total', help: 'Tool calls, by tool and outcome (ok, error, timeout, refused, denied).', labelNames: ['tool', 'outcome'], registers });
+    this.analystRuns = new Histogram({
+      name: 'improver_analyst_run_duration_seconds', help: 'Analyst runs of this process, by job and outcome (succeeded, failed, taken_over): count and duration.',
+      labelNames: ['job', 'outcome'], buckets: RUN_BUCKETS, registers });
     this.toolDuration = new Histogram({ name: 'improver_tool_call_duration_seconds', help: 'Running time of tool calls (approval waits excluded), by tool.', labelNames: ['tool'], buckets: TOOL_BUCKETS, registers });
   }
 
@@ -77,6 +81,26 @@ export class AppMetrics implements RunObserver, ModelCallObserver, ToolCallObser
   /** The text exposition, and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /** An analyst run ended (the scheduler's onRun). */
+  analystRun(job: string, outcome: string, seconds: number): void {
+    this.analystRuns.observe({ job, outcome }, seconds);
+  }
+
+  /**
+   * Read at scrape time from the database: experiments running (all instances share them). A failed read keeps
+   * the last value rather than reporting 0 experiments.
+   */
+  watchExperiments(running: () => Promise<number>): void {
+    let last = 0;
+    new Gauge({
+      name: 'improver_experiments_running', help: 'Experiments serving a candidate to a share of conversations right now (all instances).', registers: [this.registry],
+      async collect() {
+        last = await running().catch(() => last);
+        this.set(last);
+      },
+    });
   }
 
   /** Read at scrape time: the orchestrator's runs in flight. */

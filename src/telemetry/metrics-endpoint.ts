@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddress, isLoopback } from '../ops/client-address.js';
 
 export interface MetricsAccess {
   /** METRICS_TOKEN: when set, `Authorization: Bearer <token>` is required from every client. */
@@ -12,13 +13,6 @@ export interface MetricsAccess {
 }
 
 export type MetricsSource = () => Promise<{ contentType: string; body: string }>;
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (how a dual-stack server sees an IPv4 client). */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
-}
 
 /** Hashing first gives both sides one length, so the comparison takes the same time whatever was sent. */
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -36,7 +30,7 @@ export function metricsHandler(source: MetricsSource, access: MetricsAccess) {
         res.writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain' });
         return void res.end('401: /metrics needs Authorization: Bearer <METRICS_TOKEN>\n');
       }
-    } else if (access.loopbackOnly && !isLoopback(req.socket.remoteAddress)) {
+    } else if (access.loopbackOnly && !isLoopback(clientAddress(req))) {
       res.writeHead(403, { 'content-type': 'text/plain' });
       return void res.end('403: /metrics answers only local clients here; set METRICS_TOKEN (or METRICS_PORT) to scrape from elsewhere\n');
     }

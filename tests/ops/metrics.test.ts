@@ -98,6 +98,21 @@ describe('GET /metrics on PORT, no METRICS_TOKEN', () => {
     expect(delta('improver_agent_pool_hits_total')).toBeGreaterThanOrEqual(1);
   });
 
+  test('analyst runs are counted by job and outcome with their duration; running experiments are read from the database', async () => {
+    const before = await scrape(`${h.url}/metrics`);
+    const [outcome] = await h.app.analysts.scheduler.runNow(['cost']);
+    expect(outcome).toMatchObject({ claimed: true });
+    await h.store.agents.save({ agentId: 'metrics-probe', specialty: 'probe', description: 'probe questions', model: 'gpt-4.1', systemPrompt: 'You answer probe questions.' });
+    const started = await h.store.experiments.create({ targetKind: 'agent', targetId: 'metrics-probe', controlVersion: 1, candidateVersion: 1, share: 0.2 });
+    expect(started.ok).toBe(true);
+    const after = await scrape(`${h.url}/metrics`);
+    const runs = (s: Scrape) => s.histogram('improver_analyst_run_duration_seconds', { job: 'cost', outcome: 'succeeded' });
+    expect(runs(after).count - runs(before).count).toBe(1);
+    expect(runs(after).sum).toBeGreaterThan(0);
+    expect(after.family('improver_analyst_run_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(after.value('improver_experiments_running') - before.value('improver_experiments_running')).toBe(1);
+  });
+
   test('only loopback clients are answered without a token; other paths and methods are not /metrics', async () => {
     expect((await fetch(`${h.url}/metrics`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${h.url}/metricsx`)).status).toBe(404);
@@ -108,6 +123,9 @@ describe('GET /metrics on PORT, no METRICS_TOKEN', () => {
     const response = await fetch(`http://${externalAddress}:${h.app.port}/metrics`);
     expect(response.status).toBe(403);
     expect(await response.text()).not.toContain('improver_');
+    // The ack front relays over loopback and names the real client in a header; a client cannot claim to be local.
+    const spoofed = await fetch(`http://${externalAddress}:${h.app.port}/metrics`, { headers: { 'x-improver-relayed-peer': '127.0.0.1' } });
+    expect(spoofed.status).toBe(403);
   });
 });
 

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
-import { isLoopback } from '../../src/telemetry/metrics-endpoint.js';
+import { isLoopback } from '../../src/ops/client-address.js';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
