@@ -34,7 +34,7 @@ test('while the app runs the CLI hands the work to it; with no app it runs the a
 
   const bad = run(['src/cli/analyze.ts', 'nonsense']);
   expect(await bad.exit).toBe(2);
-  expect(bad.output()).toMatch(/Usage: npm run analyze -- <errors\|cost\|workflows\|agents\|anomalies\|digest\|all>/);
+  expect(bad.output()).toMatch(/Usage: npm run analyze -- <errors\|cost\|workflows\|agents\|anomalies\|digest\|improver\|all>/);
 
   app.child.stdin!.end(); // the console chat ends with its input; the app stops and releases the directory
   expect(await app.exit).toBe(0);

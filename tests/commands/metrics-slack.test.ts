@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SqlClient } from '../../src/store/sql-client.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { eventually, startHarness, type Harness } from '../support/harness.js';
 import { KNOWN_RUNS, percentileCont, seedRun } from '../support/seed-runs.js';
 import { pngSize, slash, sleep, storeWithSql } from './slack-helpers.js';
 
@@ -95,6 +95,7 @@ describe('/metrics', () => {
       .run('metrics', 'writing 24h', { surface: 'console', workspaceId: W, userId: 'console:me', channelId: 'console-x' });
     // The same text; Slack adds only where the chart went.
     expect(`${consoleReply.text}\n_The chart is in your DM with me, where only you can see it._`).toBe(text);
+    await eventually(() => h.slack.uploads.find((f) => f.filename === 'metrics-24h-writing.png' && f.completed)); // before the next test counts uploads
   });
 
   test('no data: the report says so and no chart is uploaded', async () => {

@@ -54,7 +54,7 @@ describe('Assistant panel', () => {
     expect(prompts.args.prompts.length).toBeGreaterThanOrEqual(1);
     expect(prompts.args.prompts.length).toBeLessThanOrEqual(4);
 
-    const event = dmEvent({ text: 'what can you do?', user: 'U1', channel: 'D42', thread_ts: threadTs });
+    const event = dmEvent({ text: 'what is a good name for a sailing club?', user: 'U1', channel: 'D42', thread_ts: threadTs });
     h.openai.setLatency(300);
     await h.send(event);
     const status = await h.slack.waitFor('assistant.threads.setStatus', (c) => c.args.thread_ts === threadTs && c.args.status);
@@ -63,6 +63,6 @@ describe('Assistant panel', () => {
     expect(answerCall).toBeDefined();
     expect(status.at).toBeLessThanOrEqual(answerCall!.at);
     const title = await h.slack.waitFor('assistant.threads.setTitle');
-    expect(title.args.title).toBe('what can you do?');
+    expect(title.args.title).toBe('what is a good name for a sailing club?');
   });
 });
