@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { startApp } from './app.js';
+import type { RunningApp } from './app.js';
 import { ConfigError, loadConfig, type Config, type StoreChoice } from './config/load-config.js';
 import { gatedLogStream } from './console/terminal-log-gate.js';
 import { AppError, type ErrorCode } from './errors.js';
 import { openLogFile } from './ops/log-file.js';
 import { createLogger, type Logger } from './ops/logger.js';
+import { openStore } from './store/open-store.js';
 
 // Whatever happens, the process exits within this after SIGTERM/SIGINT.
 const HARD_EXIT_MS = 10_000;
@@ -61,9 +62,14 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   progress(openingTheDatabase(config.store), { store: config.store.kind });
 
-  let app;
+  let app: RunningApp;
   try {
-    app = await startApp(config, { logger });
+    // The database opens (PGlite: WASM compile, data-directory reads) while the rest of the app's modules load:
+    // the two are most of a start, and overlapping them shortens it.
+    const opening = openStore(config.store);
+    opening.catch(() => {}); // its failure is handled where it is awaited, once app.js has loaded
+    const { startApp } = await import('./app.js');
+    app = await startApp(config, { logger, store: await opening });
   } catch (error) {
     const status = error instanceof AppError ? EXPLAINED_START_FAILURES[error.code] : undefined;
     if (error instanceof AppError && status !== undefined) {
