@@ -98,6 +98,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     poolMax: config.agents.poolMax,
     idleTtlMs: config.agents.idleTtlMs,
     maxConcurrentRunsPerAgent: config.agents.maxConcurrentRunsPerAgent,
+    maxConcurrentRuns: config.limits.maxConcurrentRuns,
+    maxQueuedPerAgent: config.limits.queueMax,
+    queueWaitMs: config.limits.queueWaitMs,
     factory: (agentConfig) => new UniversalAgent(agentConfig, {
       models,
       defaultModel: config.model.defaultModel,

@@ -17,10 +17,12 @@ export interface AgentPoolOptions {
   idleTtlMs: number;
   /** Requests one agent serves at once, all its versions together (AGENT_MAX_CONCURRENT_RUNS); more wait in line. */
   maxConcurrentRunsPerAgent: number;
-  /** Requests that may wait for one agent (AGENT_QUEUE_MAX); one more is refused. */
+  /** Requests that may wait for one agent, and for the overall slots (AGENT_QUEUE_MAX); one more is refused. */
   maxQueuedPerAgent?: number;
-  /** How long a request waits for one agent before it is refused (AGENT_QUEUE_WAIT_SECONDS). */
+  /** How long a request waits for its agent and an overall slot together before it is refused (QUEUE_MAX_WAIT_SECONDS). */
   queueWaitMs?: number;
+  /** Runs at once across all agents (MAX_CONCURRENT_RUNS): the model-serving slots of the process. Absent: no overall bound. */
+  maxConcurrentRuns?: number;
   /** Monotonic-enough clock for idle TTLs; injectable for tests. */
   clock?: () => number;
   /** How often start() purges idle and outdated agents. */
@@ -40,7 +42,7 @@ export interface PoolStats {
   disposals: number;
   hits: number;
   misses: number;
-  /** Requests waiting for an agent right now. */
+  /** Requests waiting in line right now: for their agent, or for an overall slot. */
   waiting: number;
 }
 
@@ -59,6 +61,7 @@ export class AgentPool {
   private readonly cache: LRUCache<string, Agent>;
   private readonly building = new Map<string, Promise<Agent>>();
   private readonly capacity = new Map<string, Capacity>();
+  private readonly overall: Capacity | undefined;
   private readonly leases = new Map<Agent, number>();
   private readonly retiring = new Map<Agent, DisposeReason>();
   private readonly pendingDisposals = new Set<Promise<void>>();
@@ -70,6 +73,10 @@ export class AgentPool {
 
   constructor(private readonly opts: AgentPoolOptions) {
     const clock = opts.clock;
+    this.overall = opts.maxConcurrentRuns === undefined ? undefined : new Capacity({
+      concurrency: opts.maxConcurrentRuns, maxQueued: opts.maxQueuedPerAgent ?? 500, maxWaitMs: opts.queueWaitMs ?? 60_000,
+      label: 'the assistant', scope: 'overall',
+    });
     this.cache = new LRUCache<string, Agent>({
       max: opts.poolMax,
       ttl: opts.idleTtlMs,
@@ -90,7 +97,7 @@ export class AgentPool {
   }
 
   stats(): PoolStats {
-    const waiting = [...this.capacity.values()].reduce((n, c) => n + c.waiting, 0);
+    const waiting = [...this.capacity.values()].reduce((n, c) => n + c.waiting, this.overall?.waiting ?? 0);
     return { live: this.cache.size, ...this.counts, waiting };
   }
 
@@ -109,13 +116,26 @@ export class AgentPool {
   }
 
   /**
-   * A live agent: the given version, or the current one. Waits in line when the agent is at its concurrency
-   * (onQueued says how many are ahead); throws AGENT_BUSY past the queue's bound or wait limit,
-   * AGENT_NOT_FOUND when no such config exists, SHUTTING_DOWN after close().
+   * A live agent: the given version, or the current one. Waits in line when the agent is at its concurrency,
+   * then for an overall slot (onQueued says how many are ahead, in each line); throws AGENT_BUSY past a
+   * queue's bound or the wait limit (both lines together), AGENT_NOT_FOUND when no such config exists,
+   * SHUTTING_DOWN after close(). The agent's line comes first so that requests for one busy agent hold at
+   * most its own concurrency of the overall slots, and the others' requests still reach the overall line.
    */
   async acquire(agentId: string, version?: number, options: { onQueued?: (ahead: number) => void; signal?: AbortSignal } = {}): Promise<AgentLease> {
     if (this.closed) throw new AppError('SHUTTING_DOWN', 'the agent pool is closed');
-    const endRun = await this.capacityOf(agentId).take(options);
+    const waitUntil = Date.now() + (this.opts.queueWaitMs ?? 60_000);
+    const endAgentRun = await this.capacityOf(agentId).take(options);
+    let endRun = endAgentRun;
+    if (this.overall) {
+      try {
+        const endOverallRun = await this.overall.take({ ...options, maxWaitMs: waitUntil - Date.now() });
+        endRun = () => { endOverallRun(); endAgentRun(); };
+      } catch (error) {
+        endAgentRun();
+        throw error;
+      }
+    }
     let agent: Agent;
     try {
       agent = await this.resolve(agentId, version ?? (await this.currentVersion(agentId)));

@@ -54,6 +54,20 @@ export interface Config {
     historyTokenBudget: number;
     maxInputChars: number;
   };
+  /** Waiting in line and fair shares (see src/limits): per process, in memory. */
+  limits: {
+    /** Specialist runs at once across all specialists (MAX_CONCURRENT_RUNS). */
+    maxConcurrentRuns: number;
+    /** Requests waiting for one specialist, and for the overall slots (AGENT_QUEUE_MAX). */
+    queueMax: number;
+    /** Longest wait in line before a refusal (QUEUE_MAX_WAIT_SECONDS). */
+    queueWaitMs: number;
+    /** Requests per person per minute; 0: no limit. */
+    userRatePerMinute: number;
+    userMaxConcurrent: number;
+    /** Requests per channel per minute; 0: no limit. */
+    channelRatePerMinute: number;
+  };
   goals: GoalBudget;
   /** Tool calling, built-in tools, MCP servers, approvals. */
   tools: ToolSettings;
@@ -172,6 +186,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxConcurrentRunsPerAgent: get('AGENT_MAX_CONCURRENT_RUNS'),
       historyTokenBudget: get('HISTORY_TOKEN_BUDGET'),
       maxInputChars: get('MAX_INPUT_CHARS'),
+    },
+    limits: {
+      maxConcurrentRuns: get('MAX_CONCURRENT_RUNS'),
+      queueMax: get('AGENT_QUEUE_MAX'),
+      queueWaitMs: get<number>('QUEUE_MAX_WAIT_SECONDS') * 1000,
+      userRatePerMinute: get('USER_RATE_PER_MINUTE'),
+      userMaxConcurrent: get('USER_MAX_CONCURRENT'),
+      channelRatePerMinute: get('CHANNEL_RATE_PER_MINUTE'),
     },
     goals: {
       maxTasks: get('GOAL_MAX_TASKS'),

@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 export interface VariableSpec {
   name: string;
-  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Operations' | 'Agents' | 'Goals' | 'Tools' | 'Learning' | 'Analysts' | 'Admin';
+  group: 'Slack' | 'Model' | 'Storage' | 'Server' | 'Operations' | 'Agents' | 'Limits' | 'Goals' | 'Tools' | 'Learning' | 'Analysts' | 'Admin';
   /** What the value should look like, shown when it is wrong. */
   shape: string;
   example: string;
@@ -123,14 +123,33 @@ export const VARIABLES = [
     description: 'A live specialist unused this long is disposed.', schema: positiveNumber.default(24) },
   { name: 'SPAWN_PER_MINUTE', group: 'Agents', shape: 'an integer 0-1000', example: '5',
     description: 'Most new specialists drafted per minute (spawn budget).', schema: integer(0, 1000).default(5) },
-  { name: 'AGENT_MAX_CONCURRENT_RUNS', group: 'Agents', shape: 'an integer 1-1000', example: '8',
-    description: 'Most requests one specialist serves at once; more are refused with a clear message.',
-    schema: integer(1, 1000).default(8) },
   { name: 'HISTORY_TOKEN_BUDGET', group: 'Agents', shape: 'tokens, 0-200000', example: '4000',
     description: 'Thread history kept as context (newest first; older messages are trimmed with a notice).',
     schema: integer(0, 200_000).default(4000) },
   { name: 'MAX_INPUT_CHARS', group: 'Agents', shape: 'characters, 100-200000', example: '12000',
     description: 'Longer messages are cut to this size with a notice.', schema: integer(100, 200_000).default(12_000) },
+  // Limits: load waits in line instead of being refused; one person or channel cannot starve the rest.
+  { name: 'MAX_CONCURRENT_RUNS', group: 'Limits', shape: 'an integer 1-10000', example: '64',
+    description: 'Most specialist runs at once in this process, all specialists and goal tasks together (model-serving slots); more wait in line.',
+    schema: integer(1, 10_000).default(64) },
+  { name: 'AGENT_MAX_CONCURRENT_RUNS', group: 'Limits', shape: 'an integer 1-1000', example: '32',
+    description: 'Most requests one specialist serves at once (all its versions together); more wait in line, so one busy specialist cannot take every slot of MAX_CONCURRENT_RUNS.',
+    schema: integer(1, 1000).default(32) },
+  { name: 'AGENT_QUEUE_MAX', group: 'Limits', shape: 'an integer 0-100000', example: '500',
+    description: 'Most requests waiting in line for one specialist (and, separately, for the overall slots); one more is refused with a message that says when to retry.',
+    schema: integer(0, 100_000).default(500) },
+  { name: 'QUEUE_MAX_WAIT_SECONDS', group: 'Limits', shape: 'seconds, 1-3600', example: '60',
+    description: 'How long a request may wait in line (for its specialist and an overall slot together, or behind the same person\'s requests) before it is refused with a message that says when to retry.',
+    schema: integer(1, 3600).default(60) },
+  { name: 'USER_RATE_PER_MINUTE', group: 'Limits', shape: 'an integer 0-10000 (0: no limit)', example: '20',
+    description: 'Most requests one person may send in any minute. The excess gets one message saying when new ones are taken again, then no reply until then (each is recorded as a refused run, RATE_LIMITED). Commands are exempt.',
+    schema: integer(0, 10_000).default(20) },
+  { name: 'USER_MAX_CONCURRENT', group: 'Limits', shape: 'an integer 1-1000', example: '3',
+    description: 'Requests of one person answered at the same time; further ones wait in line behind them (up to QUEUE_MAX_WAIT_SECONDS).',
+    schema: integer(1, 1000).default(3) },
+  { name: 'CHANNEL_RATE_PER_MINUTE', group: 'Limits', shape: 'an integer 0-100000 (0: no limit)', example: '60',
+    description: 'Most requests one channel (or DM) may send in any minute, everyone in it together; the excess is handled as for USER_RATE_PER_MINUTE.',
+    schema: integer(0, 100_000).default(60) },
   // Goals
   { name: 'GOAL_MAX_TASKS', group: 'Goals', shape: 'an integer 1-50', example: '8',
     description: 'Most tasks in one goal\'s plan; a larger plan is sent back to the planner once for repair.',

@@ -241,8 +241,10 @@ export function userMessageFor(error: AppError): string {
       return 'The model gave an answer I could not use. Please try again or rephrase the request.';
     case 'MODEL_REFUSED':
       return 'The model declined to answer that request.';
-    case 'AGENT_BUSY':
-      return 'That specialist is handling too many requests right now. Please try again in a moment.';
+    case 'AGENT_BUSY': {
+      const who = error.details.scope === 'overall' ? "I'm" : 'That specialist is';
+      return `${who} handling more requests than can wait in line right now. Please try again in ${aboutSeconds(error.retryAfterSeconds ?? 60)}.`;
+    }
     case 'AGENT_NOT_FOUND':
       return "The specialist for this request no longer exists. Please try again; I'll pick another one.";
     case 'SPAWN_LIMITED':
@@ -262,6 +264,12 @@ export function userMessageFor(error: AppError): string {
         ? 'I could not process that request. Please check it and try again.'
         : 'Something went wrong on my side and I could not answer. Please try again; if it keeps happening, tell an admin.';
   }
+}
+
+/** "about 30 seconds", "about 2 minutes". */
+function aboutSeconds(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  return s < 90 ? `about ${s} seconds` : `about ${Math.round(s / 60)} minutes`;
 }
 
 /** What went wrong, in words, for the sentence "I can't reach the model server at … (…)". */

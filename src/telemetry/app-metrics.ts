@@ -119,7 +119,7 @@ export class AppMetrics implements RunObserver, ModelCallObserver, ToolCallObser
     const counter = (name: string, help: string, pick: (s: PoolStats) => number) =>
       new Counter({ name, help, registers, collect() { this.reset(); this.inc(pick(stats())); } });
     gauge('improver_agent_pool_live', 'Specialists (agent versions) live in the pool.', (s) => s.live);
-    gauge('improver_agent_queue_waiting', 'Requests waiting in line for a specialist at its concurrency limit (AGENT_MAX_CONCURRENT_RUNS).', (s) => s.waiting);
+    gauge('improver_agent_queue_waiting', 'Requests waiting in line for a specialist (AGENT_MAX_CONCURRENT_RUNS) or an overall slot (MAX_CONCURRENT_RUNS).', (s) => s.waiting);
     counter('improver_agent_pool_hits_total', 'Requests whose specialist was live in the pool.', (s) => s.hits);
     counter('improver_agent_pool_misses_total', 'Requests whose specialist was not live (built, or joined a build under way).', (s) => s.misses);
     counter('improver_agent_pool_builds_total', 'Specialists built from their config.', (s) => s.builds);

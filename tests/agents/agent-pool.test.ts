@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AgentPool, type AgentPoolOptions } from '../../src/agents/agent-pool.js';
 import { UniversalAgent } from '../../src/agents/universal-agent.js';
+import { userMessageFor } from '../../src/model/model-errors.js';
 import { Models } from '../../src/model/models.js';
 import type { AgentConfig } from '../../src/store/agents.js';
 import type { Store } from '../../src/store/store.js';
@@ -159,6 +160,47 @@ describe('AgentPool', () => {
     expect(error).toMatchObject({ code: 'AGENT_BUSY', retryAfterSeconds: 60 });
     held.release();
     (await p.acquire('coding')).release();
+    await p.close();
+  });
+
+  test('the overall slots (MAX_CONCURRENT_RUNS) bound all agents together; one agent holds at most its own share', async () => {
+    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 2, maxConcurrentRuns: 3, maxQueuedPerAgent: 1, queueWaitMs: 2000 });
+    const held = [await p.acquire('coding'), await p.acquire('coding'), await p.acquire('research')];
+    const told: number[] = [];
+    // coding is at its own limit: its third request waits in the agent's line, not in the overall one.
+    const codingWaits = p.acquire('coding', undefined, { onQueued: (ahead) => told.push(ahead) });
+    // research has an agent slot free but no overall slot: it waits in the overall line.
+    const researchWaits = p.acquire('research', undefined, { onQueued: (ahead) => told.push(ahead) });
+    await new Promise((resolve) => setImmediate(resolve)); // the overall take follows the agent's one a microtask later
+    expect(told).toEqual([1, 1]);
+    expect(p.stats().waiting).toBe(2);
+    const refused = await caught(p.acquire('summarizer'));
+    expect(refused).toMatchObject({ code: 'AGENT_BUSY', details: { scope: 'overall', running: 3, waiting: 1 } });
+    expect(userMessageFor(refused)).toMatch(/^I'm handling more requests than can wait in line right now\. Please try again in about \d+ seconds\.$/);
+    held[2]!.release(); // research's slot frees an overall slot: the waiting research request takes it
+    const research = await researchWaits;
+    held[0]!.release(); // coding's own slot passes to its waiter, which then needs an overall slot: coding's release freed one
+    const coding = await codingWaits;
+    expect(p.stats().waiting).toBe(0);
+    for (const lease of [held[1]!, research, coding]) lease.release();
+    await p.close();
+  });
+
+  test('the wait limit covers both lines together, and the retry hint follows the measured pace', async () => {
+    const { pool: p } = pool({ maxConcurrentRunsPerAgent: 1, maxConcurrentRuns: 2, queueWaitMs: 1000 });
+    const coding = await p.acquire('coding');
+    const research = await p.acquire('research');
+    const summarizer = p.acquire('summarizer'); // its agent is free; first in the overall line
+    const started = Date.now();
+    const second = caught(p.acquire('coding')); // waits in coding's line first
+    setTimeout(() => coding.release(), 500); // coding's slot passes to `second`, the overall slot to `summarizer`
+    const error = await second;
+    // Refused when its 1 s is up counting both lines, not 1 s after it reached the overall line (~1.5 s).
+    expect(Date.now() - started).toBeLessThan(1350);
+    expect(error).toMatchObject({ code: 'AGENT_BUSY', details: { scope: 'overall' } });
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(5); // paced from the measured ~500 ms hold, at least 5 s
+    (await summarizer).release();
+    research.release();
     await p.close();
   });
 
