@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { AgentPool } from './agents/agent-pool.js';
+import { RequestGate } from './limits/request-gate.js';
 import { SpawnBudget, spawnSpecialist } from './agents/spawn-specialist.js';
 import { GoalPath } from './goals/goal-path.js';
 import { GoalRunner } from './goals/goal-runner.js';
@@ -166,6 +167,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   const orchestrator = new Orchestrator(
     {
       runLog, serving, logger, plans: goalPath,
+      // Fair shares: per person (rate and concurrency) and per channel (rate); in memory, per process.
+      limits: new RequestGate(config.limits),
       // The error knowledge base: a failure the error analyst has seen gets its best known recovery, once.
       ...(config.learning.enabled ? {
         recovery: new KnownRecoveries(store, { fallbackModel: config.analysts.fallbackModel, trimInputChars: Math.floor(config.agents.maxInputChars / 2) }),

@@ -245,6 +245,14 @@ export function userMessageFor(error: AppError): string {
       const who = error.details.scope === 'overall' ? "I'm" : 'That specialist is';
       return `${who} handling more requests than can wait in line right now. Please try again in ${aboutSeconds(error.retryAfterSeconds ?? 60)}.`;
     }
+    case 'RATE_LIMITED': {
+      // Worded by the limit that was reached (src/limits): a person's or a channel's requests in the last minute.
+      const count = Number(error.details.count ?? 0);
+      const again = `I'll take new ones again in ~${Math.max(1, Math.ceil(error.retryAfterSeconds ?? 60))} s.`;
+      if (error.details.scope === 'channel') return `This channel has sent ${count} requests in the last minute; ${again}`;
+      if (error.details.scope === 'user-queue') return `You already have ${count} requests in line; please wait for those answers, then try again in ${aboutSeconds(error.retryAfterSeconds ?? 60)}.`;
+      return `You've sent ${count} requests in the last minute; ${again}`;
+    }
     case 'AGENT_NOT_FOUND':
       return "The specialist for this request no longer exists. Please try again; I'll pick another one.";
     case 'SPAWN_LIMITED':

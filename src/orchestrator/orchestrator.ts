@@ -2,6 +2,7 @@ import { classifyModelError, userMessageFor } from '../model/model-errors.js';
 import { AppError, asAppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { withRun } from '../ops/run-context.js';
+import type { AdmissionControl } from '../limits/request-gate.js';
 import type { RunLog } from '../runlog/run-log.js';
 import { sanitizeAnswer } from '../safety/output-safety.js';
 import { servingRecord, type ServingDecider, type ServingDecision, type ServingRequest } from '../serving/serving.js';
@@ -50,6 +51,8 @@ export interface OrchestratorDeps {
   logger: Logger;
   plans?: PlanPath;
   recovery?: FailureRecovery;
+  /** Per-person and per-channel limits (src/limits), asked once a message is claimed. Absent: none. */
+  limits?: AdmissionControl;
 }
 
 export interface OrchestratorOptions {
@@ -105,7 +108,7 @@ export class Orchestrator {
     const { run, claimed } = claim;
     if (!claimed) return { kind: 'duplicate', runId: run.id };
     const logger = this.deps.logger.child({ runId: run.id });
-    const work = withRun(run.id, () => this.answer(run.id, message, surface, logger, started)).finally(() => this.inFlight.delete(run.id));
+    const work = withRun(run.id, () => this.admitted(run.id, message, surface, logger, started)).finally(() => this.inFlight.delete(run.id));
     this.inFlight.set(run.id, work);
     return work;
   }
@@ -126,6 +129,30 @@ export class Orchestrator {
       status: 'interrupted', errorClass: 'SHUTTING_DOWN', errorMessage: 'process stopped before the run finished',
     })));
     return { finished: pending.length - left.length, interrupted: left.length };
+  }
+
+  /**
+   * After the claim (a Slack retry is a duplicate, never counted): the person's and channel's limits, then the
+   * answer in one of the person's slots. A refusal is recorded as a refused run; only the first one of a window
+   * is told, so a burst gets one message, not one per request.
+   */
+  private async admitted(runId: string, message: IncomingMessage, surface: Surface, logger: Logger, started: number): Promise<HandleOutcome> {
+    const admission = this.deps.limits
+      ? await this.deps.limits.enter(message, { onQueued: (ahead) => { void surface.setStatus(`In line — ${ahead} of your requests ahead of this one…`); } })
+      : undefined;
+    if (admission && !admission.ok) {
+      const { error } = admission;
+      logger.info({ code: error.code, ...error.details, told: admission.tell }, 'request refused by a limit');
+      if (admission.tell) await surface.notify(userMessageFor(error));
+      await this.deps.runLog.finish(runId, { status: 'refused', errorClass: error.code, errorMessage: error.message, latencyMs: this.now() - started })
+        .catch((e: unknown) => logger.error({ err: e }, 'could not record the refused run'));
+      return { kind: 'refused', runId, reason: error.code };
+    }
+    try {
+      return await this.answer(runId, message, surface, logger, started);
+    } finally {
+      admission?.release();
+    }
   }
 
   private async answer(runId: string, message: IncomingMessage, surface: Surface, logger: Logger, started: number): Promise<HandleOutcome> {
@@ -231,7 +258,7 @@ export class Orchestrator {
     const text = userMessageFor(error);
     if (openAnswer) await openAnswer.abort(text);
     else await ctx.surface.notify(text);
-    const refused = error.code === 'AGENT_BUSY' || error.code === 'SPAWN_LIMITED' || error.code === 'BUDGET_EXCEEDED';
+    const refused = error.code === 'AGENT_BUSY' || error.code === 'SPAWN_LIMITED' || error.code === 'BUDGET_EXCEEDED' || error.code === 'RATE_LIMITED';
     await this.deps.runLog.finish(ctx.runId, {
       status: refused ? 'refused' : 'failed', errorClass: error.code, errorMessage: error.message,
       latencyMs: this.now() - ctx.started, ...(decision ? { route: decision.route, routeReason: decision.reason } : {}),
