@@ -4,6 +4,7 @@ import type { SlackFeature } from '../slack/slack-app.js';
 import type { CommandDispatcher, CommandReply } from './dispatcher.js';
 import { slackErrorCode } from '../slack/slack-error.js';
 import { isSlackAdmin } from './slack-admins.js';
+import { cleanInput } from '../text/clean-input.js';
 
 
 /**
@@ -18,7 +19,7 @@ export function slackCommands(commands: CommandDispatcher): SlackFeature {
       app.command(`/${name}`, async ({ command, ack, respond, client }) => {
         await ack();
         const log = logger.child({ command: name, teamId: command.team_id, channel: command.channel_id });
-        const reply = await commands.run(name, command.text ?? '', {
+        const reply = await commands.run(name, cleanInput(command.text), {
           surface: 'slack', workspaceId: command.team_id, userId: command.user_id, channelId: command.channel_id,
           isAdmin: () => isSlackAdmin(client, command.user_id, [], log),
         });

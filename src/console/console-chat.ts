@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { saveChart } from './chart-file.js';
 import { createConsoleSurface } from './console-surface.js';
 import { renderForTerminal } from './terminal-markup.js';
+import { cleanInput } from '../text/clean-input.js';
 
 export interface ConsoleChatOptions {
   input: Readable;
@@ -63,7 +64,8 @@ export async function runConsoleChat(orchestrator: MessageHandler, store: Store,
 
   // Lines are handled strictly one after another, so piped input is answered in order.
   for (let raw = await lines.next(); raw !== undefined; raw = await lines.next()) {
-    const text = raw.trim();
+    // Cleaned at the edge, like Slack text: a pasted NUL or control character is not an outage.
+    const text = cleanInput(raw).trim();
     if (!text) { prompt(); continue; }
     if (text === '/quit' || text === '/exit') break;
     if (text === '/help') {

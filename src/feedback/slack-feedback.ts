@@ -4,6 +4,7 @@ import { giveFeedback } from './give-feedback.js';
 import { slackErrorCode } from '../slack/slack-error.js';
 import { asCommandRun } from '../runlog/command-runs.js';
 import type { RunLog } from '../runlog/run-log.js';
+import { cleanInput } from '../text/clean-input.js';
 
 interface ButtonBody {
   user: { id: string; team_id?: string };
@@ -57,7 +58,7 @@ export function slackFeedback(runLog?: Pick<RunLog, 'start' | 'recordServing' | 
 
     app.view(FEEDBACK_MODAL, async ({ ack, body, view, client }) => {
       const values = view.state.values as Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null }>>;
-      const text = values.text?.value?.value?.trim() ?? '';
+      const text = cleanInput(values.text?.value?.value).trim();
       if (!text) {
         await ack({ response_action: 'errors', errors: { text: 'Say what should be better (a sentence is plenty).' } });
         return;

@@ -25,7 +25,8 @@ export function guardInput(text: string, maxChars: number): { text: string; cut:
   // Control characters other than newline and tab confuse models and logs; they carry no meaning here.
   const clean = text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '').trim();
   if (clean.length <= maxChars) return { text: clean, cut: false };
-  const head = clean.slice(0, maxChars);
+  // Never cut between the two halves of a surrogate pair (an emoji): a lone half is not valid text for the model.
+  const head = clean.slice(0, maxChars).replace(/[\uD800-\uDBFF]$/, '');
   const lastSpace = head.lastIndexOf(' ');
   return { text: lastSpace > maxChars * 0.9 ? head.slice(0, lastSpace) : head, cut: true };
 }

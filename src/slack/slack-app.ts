@@ -16,6 +16,7 @@ import { slackErrorCode } from './slack-error.js';
 import { SlackAuthWatch, type TokenRefusal } from './slack-auth-watch.js';
 import { refusesTokenAtStart, slackStartupError, tokenRefusedError, type StartupCall } from './slack-startup.js';
 import { startAckFront, type AckFront } from './ack-front.js';
+import { cleanInput } from '../text/clean-input.js';
 
 
 /** Slack signs each request with its send time; anything more than 5 minutes off either way is refused. */
@@ -135,7 +136,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       workspaceId: args.teamId,
       surface: 'slack',
       userId: event.user,
-      text: stripBotMention(event.text ?? '', args.botUserId),
+      // Cleaned at the edge: a NUL or a lone surrogate is odd input, not a reason for the database to refuse the run.
+      text: stripBotMention(cleanInput(event.text), args.botUserId),
       channelId: event.channel,
       messageTs: event.ts,
       threadTs,
@@ -164,7 +166,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       const threadKey = `${event.channel}:${event.thread_ts ?? event.ts}`;
       if (event.text && !titledThreads.has(threadKey)) {
         titledThreads.set(threadKey, true);
-        await setTitle(event.text.slice(0, 80)).catch(() => {});
+        await setTitle(cleanInput(event.text).slice(0, 80)).catch(() => {});
       }
       await handle({
         event, client, teamId: context.teamId ?? (body as { team_id?: string }).team_id ?? 'unknown',

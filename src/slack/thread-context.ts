@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../ops/logger.js';
 import type { HistoryMessage } from '../surface/surface.js';
 import { slackErrorCode } from './slack-error.js';
+import { cleanInput } from '../text/clean-input.js';
 
 export interface ThreadContext {
   history: HistoryMessage[];
@@ -27,13 +28,14 @@ export async function readThreadContext(
     const response = await client.conversations.replies({ channel: args.channel, ts: args.threadTs, limit: args.limit ?? 100 });
     const history: HistoryMessage[] = [];
     for (const message of (response.messages ?? []) as SlackMessage[]) {
-      if (!message.text || message.ts === args.currentTs) continue;
+      const text = cleanInput(message.text);
+      if (!text || message.ts === args.currentTs) continue;
       const fromBot = (args.botUserId && message.user === args.botUserId) || (args.botId && message.bot_id === args.botId);
       if (fromBot) {
-        history.push({ role: 'assistant', text: message.text });
+        history.push({ role: 'assistant', text });
       } else if (!message.bot_id && message.user) {
         participants.add(message.user);
-        history.push({ role: 'user', text: `<@${message.user}>: ${message.text}`, userId: message.user });
+        history.push({ role: 'user', text: `<@${message.user}>: ${text}`, userId: message.user });
       }
     }
     return { history, participants: [...participants] };
