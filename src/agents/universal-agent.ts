@@ -7,6 +7,7 @@ import type { ExecutorOptions } from '../tools/executor.js';
 import type { ResolvedTools, ToolRegistry } from '../tools/registry.js';
 import { runToolLoop, type RoundResult, type ToolOffer } from '../tools/tool-loop.js';
 import { withRetries } from '../model/retry.js';
+import { CANARY_LINE, CanaryWatch } from '../safety/prompt-canary.js';
 import type { Agent, AgentResult, AgentRunInput } from './types.js';
 
 export interface UniversalAgentDeps {
@@ -65,7 +66,15 @@ export class UniversalAgent implements Agent {
     return this.disposed;
   }
 
+  /** One run; an answer that repeats the system prompt's marker is withheld (MODEL_BAD_OUTPUT, see prompt-canary.ts). */
   async run(input: AgentRunInput): Promise<AgentResult> {
+    const watch = new CanaryWatch();
+    const result = await this.runWatched(input.onToken ? { ...input, onToken: watch.filter(input.onToken) } : input);
+    watch.check(result.text);
+    return result;
+  }
+
+  private async runWatched(input: AgentRunInput): Promise<AgentResult> {
     if (this.disposed) {
       throw new AppError('INTERNAL', `agent ${this.config.agentId} v${this.config.version} was disposed and cannot run`);
     }
@@ -174,7 +183,7 @@ export class UniversalAgent implements Agent {
       `\n\n${TOOL_RULES}`,
       ...down.map((u) => `- Unavailable right now: ${u.grant} (${u.reason}). If the request needs it, tell the user it is unavailable.`),
     ].join('\n') : '';
-    return [new SystemMessage(`${this.config.systemPrompt.trim()}\n\n${SAFETY_PREAMBLE}${toolNote}`), ...history, new HumanMessage(input.text)];
+    return [new SystemMessage(`${CANARY_LINE}\n\n${this.config.systemPrompt.trim()}\n\n${SAFETY_PREAMBLE}${toolNote}`), ...history, new HumanMessage(input.text)];
   }
 
   /** Grants that resolve to nothing because of configuration (not an outage) are logged once per agent version. */

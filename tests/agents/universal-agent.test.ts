@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { SAFETY_PREAMBLE, UniversalAgent, type UniversalAgentDeps } from '../../src/agents/universal-agent.js';
+import { CANARY_LINE } from '../../src/safety/prompt-canary.js';
 import type { AgentConfig } from '../../src/store/agents.js';
 import { startOpenAIStandin, type OpenAIStandin } from '../fakes/openai-standin.js';
 import { Models } from '../../src/model/models.js';
@@ -39,7 +40,7 @@ describe('UniversalAgent.run', () => {
     expect(body).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.1, max_tokens: 300 });
     expect(body.stream).toBeFalsy();
     expect(body.messages).toEqual([
-      { role: 'system', content: `You answer geography questions.\n\n${SAFETY_PREAMBLE}` },
+      { role: 'system', content: `${CANARY_LINE}\n\nYou answer geography questions.\n\n${SAFETY_PREAMBLE}` },
       { role: 'user', content: 'Hi' },
       { role: 'assistant', content: 'Hello!' },
       { role: 'user', content: 'Capital of France?' },
