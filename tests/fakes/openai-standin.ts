@@ -44,6 +44,8 @@ export type Reply =
   | { json: unknown; delayMs?: number; usage?: UsageIn }
   /** Content sent verbatim, e.g. malformed JSON. */
   | { raw: string; delayMs?: number; usage?: UsageIn }
+  /** A refusal (structured outputs): `message.refusal` set, content null. */
+  | { refusal: string; delayMs?: number; usage?: UsageIn }
   | {
       error: { status: number; code?: string; type?: string; message?: string; retryAfterSeconds?: number };
       delayMs?: number;
@@ -190,6 +192,8 @@ export async function startOpenAIStandin(opts: { latencyMs?: number } = {}): Pro
       else content = JSON.stringify(reply.json);
     } else if ('raw' in reply) {
       content = reply.raw;
+    } else if ('refusal' in reply) {
+      content = null;
     } else if ('text' in reply) {
       content = reply.text;
       if ('finishReason' in reply && reply.finishReason) finishReason = reply.finishReason;
@@ -202,6 +206,7 @@ export async function startOpenAIStandin(opts: { latencyMs?: number } = {}): Pro
     const usage = given ?? { prompt_tokens: promptTokens, completion_tokens: estimateTokens(outChars, 1) };
     return {
       content,
+      ...('refusal' in reply ? { refusal: reply.refusal } : {}),
       toolCalls,
       finishReason,
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },

@@ -24,6 +24,8 @@ export interface Completion {
   toolCalls: WireToolCall[];
   finishReason: 'stop' | 'length' | 'tool_calls';
   usage: Usage;
+  /** The model declined (structured outputs): `message.refusal` is set and content is null. */
+  refusal?: string;
 }
 
 export interface ErrorSpec {
@@ -90,7 +92,7 @@ export function completionBody(id: string, model: string, c: Completion): object
         message: {
           role: 'assistant',
           content: c.content,
-          refusal: null,
+          refusal: c.refusal ?? null,
           ...(c.toolCalls.length ? { tool_calls: c.toolCalls } : {}),
         },
         logprobs: null,
@@ -141,6 +143,7 @@ export function streamChunks(id: string, model: string, c: Completion, includeUs
 
   const chunks: object[] = [];
   chunks.push(delta({ role: 'assistant', content: c.content === null ? null : '', refusal: null }));
+  if (c.refusal) chunks.push(delta({ refusal: c.refusal }));
   for (const piece of splitText(c.content ?? '')) chunks.push(delta({ content: piece }));
   c.toolCalls.forEach((tc, index) => {
     chunks.push(delta({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] }));
