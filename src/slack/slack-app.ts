@@ -14,6 +14,7 @@ import { createSlackSurface, StreamingSupport, type SlackSurfaceOptions } from '
 import { readThreadContext, stripBotMention } from './thread-context.js';
 import { slackErrorCode } from './slack-error.js';
 import { SlackAuthWatch, type TokenRefusal } from './slack-auth-watch.js';
+import { SlackRetryLog } from './slack-retry-log.js';
 import { refusesTokenAtStart, slackStartupError, tokenRefusedError, type StartupCall } from './slack-startup.js';
 import { startAckFront, type AckFront } from './ack-front.js';
 import { cleanInput } from '../text/clean-input.js';
@@ -89,12 +90,20 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const streaming = new StreamingSupport(slack.streaming);
   // Every Web API answer passes this watch (Bolt's clients and the Socket Mode client share clientOptions).
   const authWatch = new SlackAuthWatch({ apiUrl: slack.apiUrl });
-  const clientOptions = {
+  const baseOptions: { slackApiUrl: string; retryConfig: { retries?: number; [option: string]: unknown }; rejectRateLimitedCalls?: boolean; [option: string]: unknown } = {
     slackApiUrl: slack.apiUrl,
     // Rate-limited calls wait for Retry-After and are retried; other failures a few times, then reported.
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     ...deps.clientOptions,
-    fetch: authWatch.fetch((deps.clientOptions?.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch),
+  };
+  // Each failed attempt is logged once with its method, status and attempt (WebClient retries 5xx silently).
+  const retryLog = new SlackRetryLog({
+    apiUrl: slack.apiUrl, logger: logger.child({ component: 'slack-api' }), retries: Number(baseOptions.retryConfig.retries ?? 0),
+    rejectRateLimitedCalls: baseOptions.rejectRateLimitedCalls === true,
+  });
+  const clientOptions = {
+    ...baseOptions,
+    fetch: authWatch.fetch(retryLog.fetch((deps.clientOptions?.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch)),
   };
   // A token Slack stopped accepting while serving makes /health 503 with the reason: nothing works without it.
   const health = healthHandler({
