@@ -4,7 +4,7 @@ import { label, resets } from '../budgets/budget-policy.js';
 import type { Budget, BudgetAction, BudgetPeriod, BudgetScope, BudgetStore } from '../store/budgets.js';
 import { pct, usd } from '../text/format.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';
-import { reply, usage } from './usage.js';
+import { reply, shown, usage } from './usage.js';
 import { helpText } from '../text/help.js';
 
 /** What /improver reaches: the analysts (run now) and the budgets. */
@@ -32,7 +32,7 @@ export async function improverCommand(deps: ImproverDeps, text: string, context:
   const sub = (words[0] ?? 'help').toLowerCase();
   if (/^(help|-h|--help|\?)$/.test(sub)) return reply(helpText({ learning: Boolean(deps.experiments) }));
   if (!['analyze', 'analyse', 'budget', 'budgets', 'experiments', 'approve', 'reject', 'stop', 'rollback'].includes(sub)) {
-    return usage('improver', `I do not know \`/improver ${words[0]}\`.`);
+    return usage('improver', `I do not know ${shown(`/improver ${words[0]}`)}: the subcommands are below.`);
   }
   if (!(await deps.isAdmin(context))) {
     return { ...reply('Only workspace owners and admins (and the users listed in ADMIN_USERS) can use `/improver ' + sub + '`. Ask one of them, or try `/improver help`.'), invalid: true };
@@ -52,7 +52,7 @@ async function analyze(deps: ImproverDeps, args: string[]): Promise<CommandReply
   const asked = (args[0] ?? 'all').toLowerCase();
   const names = asked === 'all' ? deps.analysts.jobs : deps.analysts.jobs.filter((j) => j === asked);
   if (names.length === 0) {
-    const known = JOB_NAMES.includes(asked as JobName) ? `\`${asked}\` is off in this configuration.` : `There is no analyst \`${asked}\`.`;
+    const known = JOB_NAMES.includes(asked as JobName) ? `\`${asked}\` is off in this configuration.` : `There is no analyst ${shown(asked)}.`;
     return usage('improver', `${known} Analysts here: ${deps.analysts.jobs.map((j) => `\`${j}\``).join(', ')}, or \`all\`.`);
   }
   const outcomes = await deps.analysts.runNow(names);
@@ -100,7 +100,7 @@ type ParsedBudget = { scope: BudgetScope; scopeId: string; period: BudgetPeriod;
  * who: a user mention (<@U…>) or id for user, an agent id for agent, nothing for global and workspace.
  */
 export function parseBudget(words: string[], verb: string, context: CommandContext): ParsedBudget | { error: string } {
-  if (verb !== 'set' && verb !== 'remove') return { error: `\`${verb}\` is not a budget action: use set, list or remove.` };
+  if (verb !== 'set' && verb !== 'remove') return { error: `${shown(verb)} is not a budget action: use set, list or remove.` };
   const scope = (words[0] ?? '').toLowerCase() as BudgetScope;
   if (!SCOPES.includes(scope)) return { error: `Say which budget: ${SCOPES.map((s) => `\`${s}\``).join(', ')}.` };
   let rest = words.slice(1);
@@ -120,15 +120,16 @@ export function parseBudget(words: string[], verb: string, context: CommandConte
     return { scope, scopeId, period };
   }
   const amount = /^\$?(\d+(?:\.\d{1,4})?)(?:\$)?(?:\/(\w+))?$/.exec(rest[0] ?? '');
-  if (!amount) return { error: `\`${rest[0] ?? ''}\` is not an amount: write e.g. \`5/day\` or \`$100/month\`.` };
+  if (!amount) return { error: rest[0] ? `${shown(rest[0])} is not an amount: write dollars and a period, e.g. \`5/day\` or \`$100/month\`.` : 'Say how much: e.g. `5/day` or `$100/month`.' };
   const limitUsd = Number(amount[1]);
   if (!(limitUsd > 0)) return { error: 'The amount must be more than $0.' };
   let period = amount[2] ? periodOf(amount[2]) : undefined;
+  if (amount[2] && !period) return { error: `${shown(amount[2])} is not a budget period: budgets are per day or per month, e.g. \`5/day\` or \`100/month\`.` };
   rest = rest.slice(1);
   if (!period && rest[0] && periodOf(rest[0])) { period = periodOf(rest[0]); rest = rest.slice(1); }
   if (!period) return { error: 'Say per day or per month: `5/day` or `100/month`.' };
   const action = (rest[0]?.toLowerCase() ?? 'warn') as BudgetAction;
-  if (!ACTIONS.includes(action)) return { error: `\`${rest[0]}\` is not an action: use ${ACTIONS.map((a) => `\`${a}\``).join(', ')}.` };
-  if (rest.length > 1) return { error: 'Too many words.' };
+  if (!ACTIONS.includes(action)) return { error: `${shown(rest[0]!)} is not an action: use ${ACTIONS.map((a) => `\`${a}\``).join(', ')}.` };
+  if (rest.length > 1) return { error: `Too many words after the action (${shown(rest.slice(1).join(' '))}): \`/improver budget set <scope> [who] <amount>/<day|month> [warn|refuse|downgrade]\`.` };
   return { scope, scopeId, period, limitUsd, action };
 }

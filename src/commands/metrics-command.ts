@@ -4,7 +4,7 @@ import { renderReport } from '../metrics/render-report.js';
 import type { Store } from '../store/store.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';
 import { renderDigest } from '../analysts/digest.js';
-import { reply, usage } from './usage.js';
+import { reply, shown, usage } from './usage.js';
 
 export type MetricsArgs = { period: Period; agentId?: string };
 
@@ -14,19 +14,19 @@ const AGENT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export function parseMetrics(raw: string): MetricsArgs | { error: string | null } {
   const words = raw.trim().split(/\s+/).filter(Boolean).map((w) => w.toLowerCase());
   if (words.length === 1 && /^(help|-h|--help|\?)$/.test(words[0]!)) return { error: null };
-  if (words.length > 2) return { error: 'Too many arguments.' };
+  if (words.length > 2) return { error: 'Too many arguments: give at most a period and an agent, e.g. `/metrics 30d research`.' };
   let period: Period | undefined;
   let agentId: string | undefined;
   for (const word of words) {
     if (word in PERIODS) {
-      if (period) return { error: 'Give one period.' };
+      if (period) return { error: `Give one period (you gave ${shown(period)} and ${shown(word)}).` };
       period = word as Period;
-    } else if (/^\d+\s*[a-z]*$/.test(word) || /^((last|past)-?)?(hour|day|week|month|year|today|yesterday|hourly|daily|weekly|monthly|yearly)s?$/.test(word)) {
-      return { error: `\`${word}\` is not a period I know: use 24h, 7d, 30d or all.` };
+    } else if (/^[+-]?\d+(?:[.,]\d+)?[a-z]*$/.test(word) || /^((last|past)-?)?(hour|day|week|month|year|today|yesterday|hourly|daily|weekly|monthly|yearly)s?$/.test(word)) {
+      return { error: `${shown(word)} is not a period I know: use 24h, 7d, 30d or all.` };
     } else if (!agentId && AGENT_ID.test(word)) {
       agentId = word;
     } else {
-      return { error: `I did not understand \`${word}\`.` };
+      return { error: `I did not understand ${shown(word)}: it is neither a period (24h, 7d, 30d, all) nor an agent id (lowercase letters, digits, - and _).` };
     }
   }
   return { period: period ?? '7d', ...(agentId ? { agentId } : {}) };

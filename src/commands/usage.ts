@@ -48,3 +48,12 @@ export function reply(text: string): CommandReply {
   }
   return { text, blocks: sections.slice(0, 45).map((part) => ({ type: 'section', text: { type: 'mrkdwn', text: part || ' ' } })) };
 }
+
+/**
+ * What the person typed, quoted back as `code` in a problem line: backticks dropped (they would end the code
+ * span), at most `max` characters (a 5,000-character word is not worth repeating), never half an emoji.
+ */
+export function shown(word: string, max = 40): string {
+  const chars = Array.from(word.replace(/`/g, ''));
+  return `\`${chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')}\``;
+}

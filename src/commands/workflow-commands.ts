@@ -3,7 +3,7 @@ import { pct, plural, quote, rating } from '../text/format.js';
 import type { Store } from '../store/store.js';
 import { successRate, WORKFLOW_NAME, type Workflow } from '../store/workflows.js';
 import type { CommandContext, CommandReply } from './dispatcher.js';
-import { reply, usage } from './usage.js';
+import { reply, shown, usage } from './usage.js';
 
 export type SaveArgs = { name: string; description?: string; replace: boolean };
 
@@ -17,11 +17,12 @@ export function parseSaveWorkflow(raw: string): SaveArgs | { error: string | nul
   const replace = words.some((w) => REPLACE_FLAG.test(w));
   const rest = words.filter((w) => !REPLACE_FLAG.test(w));
   const unknown = rest.find((w) => /^(--|—|–)\S/.test(w));
-  if (unknown) return { error: `Unknown option \`${unknown}\`.` };
+  if (unknown) return { error: `Unknown option ${shown(unknown)}: the only option is \`--replace\`.` };
   const name = (rest[0] ?? '').replace(/^[`'"]|[`'"]$/g, '').toLowerCase();
   if (!name) return { error: 'Give the workflow a name.' };
-  if (!WORKFLOW_NAME.test(name)) return { error: `\`${rest[0]}\` is not a valid name: use lowercase letters, digits and dashes (at most 63), e.g. \`weekly-report\`.` };
-  const description = rest.slice(1).join(' ').trim().slice(0, 500);
+  if (!WORKFLOW_NAME.test(name)) return { error: `${shown(rest[0]!)} is not a valid name: use lowercase letters, digits and dashes (at most 63), e.g. \`weekly-report\`.` };
+  // At most 500 characters, cut between characters (a lone half of an emoji is not valid text for the database).
+  const description = Array.from(rest.slice(1).join(' ').trim()).slice(0, 500).join('');
   return { name, replace, ...(description ? { description } : {}) };
 }
 
@@ -84,11 +85,15 @@ export async function workflowsCommand(store: Store, text: string, context: Comm
       `*Learned workflows (${induced.length})*`, ...(induced.length ? induced.map(workflowLine) : ['none yet']),
     ].join('\n'));
   }
-  if (/^(delete|remove|rm)$/i.test(words[0]!) && words.length === 2) {
+  if (/^(delete|remove|rm)$/i.test(words[0]!)) {
+    // Say what is missing or extra, not just "not understood": the usage below shows the whole shape.
+    if (words.length === 1) return usage('workflows', 'Say which workflow to delete: `/workflows delete <name>` (`/workflows` lists the names).');
+    if (words.length > 2) return usage('workflows', `Delete one workflow at a time, by its name (names have no spaces): \`/workflows delete <name>\`.`);
     const name = words[1]!.replace(/^[`'"]|[`'"]$/g, '').toLowerCase();
-    if (!WORKFLOW_NAME.test(name)) return usage('workflows', `\`${words[1]}\` is not a workflow name.`);
+    if (!WORKFLOW_NAME.test(name)) return usage('workflows', `${shown(words[1]!)} is not a workflow name: names are lowercase letters, digits and dashes (\`/workflows\` lists them).`);
     return reply(await store.workflows.remove(context.workspaceId, name)
       ? `Deleted workflow \`${name}\`.` : `There is no workflow named \`${name}\`. See \`/workflows\` for the list.`);
   }
-  return usage('workflows', /^(help|-h|--help|\?)$/i.test(words[0]!) ? undefined : `I did not understand \`${text.trim()}\`.`);
+  if (/^(help|-h|--help|\?)$/i.test(words[0]!)) return usage('workflows');
+  return usage('workflows', `${shown(`/workflows ${words[0]}`)} is not something I can do: \`/workflows\` lists the workflows, \`/workflows delete <name>\` deletes one.`);
 }

@@ -28,6 +28,7 @@ export function effect(measured: Record<string, unknown> | null): string {
 
 /** A request quoted in one line, for "applied to your answer to “…”". */
 export function quote(text: string, max = 80): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return `“${line.length > max ? `${line.slice(0, max - 1)}…` : line}”`;
+  // Counted and cut in code points, not UTF-16 units: a cut through an emoji would leave half of it (U+FFFD in Slack).
+  const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+  return `“${chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')}”`;
 }

@@ -88,7 +88,7 @@ describe('/save-workflow and /workflows', () => {
     for (const [text, problem] of [['', /Give the workflow a name/], ['Bad_Name!', /not a valid name/], ['ok-name --force', /Unknown option `--force`/]] as const) {
       expect(await say('/save-workflow', text), text).toMatch(new RegExp(`${problem.source}[\\s\\S]*/save-workflow <name> \\[description\\] \\[--replace\\]`));
     }
-    expect(await say('/workflows', 'frobnicate')).toMatch(/I did not understand `frobnicate`[\s\S]*\/workflows delete <name>/);
+    expect(await say('/workflows', 'frobnicate')).toMatch(/`\/workflows frobnicate` is not something I can do[\s\S]*\/workflows delete <name>/);
     expect(await say('/workflows', 'delete')).toMatch(/\/workflows delete <name>/);
     expect((await h.store.workflows.list('T1')).map((w) => w.name)).not.toContain('failed-one');
   });
