@@ -131,17 +131,20 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const handle = async (args: {
     event: MessageLike; client: WebClient; teamId: string; eventId?: string; botUserId?: string; botId?: string;
     assistantStatus?: (status: string) => Promise<unknown>;
+    /** Slack's x-slack-retry-num / -reason: set on a redelivery of an event Slack thinks was not acknowledged. */
+    retry?: { retryNum?: number | undefined; retryReason?: string | undefined };
   }) => {
     const { event, client } = args;
     if (!event.user) return;
     const threadTs = event.thread_ts ?? event.ts;
-    const runLogger = logger.child({ teamId: args.teamId, channel: event.channel, eventId: args.eventId });
+    const retry = args.retry?.retryNum ? { retryNum: args.retry.retryNum, retryReason: args.retry.retryReason } : {};
+    const runLogger = logger.child({ teamId: args.teamId, channel: event.channel, eventId: args.eventId, ...retry });
     const surface = createSlackSurface({
       client, channel: event.channel, threadTs, userId: event.user, teamId: args.teamId, streaming, logger: runLogger,
       ...(deps.approvals ? { approvals: deps.approvals } : {}),
       ...(args.assistantStatus ? { assistantStatus: args.assistantStatus } : {}),
     });
-    await orchestrator.handle({
+    const outcome = await orchestrator.handle({
       workspaceId: args.teamId,
       surface: 'slack',
       userId: event.user,
@@ -156,6 +159,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         ...(args.botUserId ? { botUserId: args.botUserId } : {}), ...(args.botId ? { botId: args.botId } : {}),
       }, runLogger),
     }, surface);
+    // A redelivery (Slack's retry, or the same message as app_mention and message) is answered once: the run log's
+    // claim on the event id and on channel + message ts decides. Say so, so a retry storm is visible.
+    if (outcome.kind === 'duplicate') runLogger.info({ runId: outcome.runId }, 'redelivery not answered again: this message is already claimed');
   };
 
   app.assistant(new Assistant({
@@ -181,7 +187,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         event, client, teamId: context.teamId ?? (body as { team_id?: string }).team_id ?? 'unknown',
         eventId: (body as { event_id?: string }).event_id,
         ...(context.botUserId ? { botUserId: context.botUserId } : {}), ...(context.botId ? { botId: context.botId } : {}),
-        assistantStatus: (status) => setStatus(status),
+        assistantStatus: (status) => setStatus(status), retry: context,
       });
     },
   }));
@@ -190,7 +196,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     const mention = event as unknown as MessageLike;
     if (mention.bot_id || (mention.subtype && !ANSWERABLE_SUBTYPES.has(mention.subtype))) return;
     await handle({
-      event: mention, client, teamId: context.teamId ?? body.team_id, eventId: body.event_id,
+      event: mention, client, teamId: context.teamId ?? body.team_id, eventId: body.event_id, retry: context,
       ...(context.botUserId ? { botUserId: context.botUserId } : {}), ...(context.botId ? { botId: context.botId } : {}),
     });
   });
@@ -206,7 +212,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       if (!inThread || !(await store.runs.threadKnown(teamId, message.channel, message.thread_ts!))) return;
     }
     await handle({
-      event: message, client, teamId, eventId: body.event_id,
+      event: message, client, teamId, eventId: body.event_id, retry: context,
       ...(context.botUserId ? { botUserId: context.botUserId } : {}), ...(context.botId ? { botId: context.botId } : {}),
     });
   });

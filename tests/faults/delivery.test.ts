@@ -46,6 +46,11 @@ describe('redeliveries are answered once', () => {
       await h.send(event);
       await eventually(() => botMessages(h, 'C1', event.event.ts).length > 0);
       for (const retryNum of [1, 2, 3]) expect((await h.send(event, { retryNum, retryReason: 'http_timeout' })).status).toBe(200);
+      // Each one is visible to the operator: one line per redelivery, with Slack's retry number and reason.
+      const redeliveries = () => logs.records().filter((r) => r.eventId === event.event_id && /^redelivery not answered again/.test(r.msg));
+      await eventually(() => redeliveries().length === 3);
+      expect(redeliveries().map((r) => [r.retryNum, r.retryReason, typeof r.runId])).toEqual([
+        [1, 'http_timeout', 'string'], [2, 'http_timeout', 'string'], [3, 'http_timeout', 'string']]);
     }],
     ['a retry while the first delivery is still being answered', async (event: any) => {
       h.openai.setLatency(500);
