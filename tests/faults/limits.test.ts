@@ -72,15 +72,13 @@ describe('ordinary load under the defaults', () => {
     h.slack.addChannel({ id: 'C1', name: 'general', members: [...users, h.slack.botUserId] });
     // Long enough that each person's 4th arrives while their first 3 (USER_MAX_CONCURRENT) are still answered.
     h.openai.setLatency(800);
-    const t0 = Date.now();
     const results = await burst(h, users.flatMap((user) => [1, 2, 3, 4].map((n) => ({ user, text: `request ${n} of ${user}` }))));
-    const elapsed = Date.now() - t0;
     expect(results.map((r) => r.run.status)).toEqual(Array(40).fill('succeeded'));
     for (const r of results) expect(r.said).toEqual([expect.stringMatching(/^Answer: request [1-4] of UL\d$/)]);
     expect(h.openai.requests.filter((q) => /^request/.test(q.lastUserMessage))).toHaveLength(40);
-    // Served side by side (up to 10 people × 3), not one after another: 40 × 800 ms in a row would be 32 s.
+    // Served side by side (up to 10 people × 3 at once), not one after another. (No wall-clock bound: on a
+    // loaded machine the same run takes 7 s or 22 s; the measured overlap is the claim.)
     expect(h.openai.maxConcurrent).toBeGreaterThanOrEqual(10);
-    expect(elapsed).toBeLessThan(15_000);
     const inLine = h.slack.calls.filter((c) => /In line — \d+ of your requests ahead of this one/.test(String(c.args.text ?? '')));
     expect(inLine.length).toBeGreaterThanOrEqual(1);
   });
