@@ -44,6 +44,11 @@ export interface PoolStats {
   misses: number;
   /** Requests waiting in line right now: for their agent, or for an overall slot. */
   waiting: number;
+  /** Requests that had to wait in a line and then got their slot, and the seconds they waited in all. */
+  queueWaits: number;
+  queueWaitSeconds: number;
+  /** Requests refused by a line (full, or waited too long: AGENT_BUSY). */
+  queueRefusals: number;
 }
 
 /** The pool's key: one live agent per version, so two versions of one agent serve side by side. */
@@ -69,7 +74,7 @@ export class AgentPool {
   private deleteReason: DisposeReason = 'stale';
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private counts = { builds: 0, evictions: 0, disposals: 0, hits: 0, misses: 0 };
+  private counts = { builds: 0, evictions: 0, disposals: 0, hits: 0, misses: 0, queueWaits: 0, queueWaitSeconds: 0, queueRefusals: 0 };
 
   constructor(private readonly opts: AgentPoolOptions) {
     const clock = opts.clock;
@@ -124,17 +129,20 @@ export class AgentPool {
    */
   async acquire(agentId: string, version?: number, options: { onQueued?: (ahead: number) => void; signal?: AbortSignal } = {}): Promise<AgentLease> {
     if (this.closed) throw new AppError('SHUTTING_DOWN', 'the agent pool is closed');
-    const waitUntil = Date.now() + (this.opts.queueWaitMs ?? 60_000);
-    const endAgentRun = await this.capacityOf(agentId).take(options);
-    let endRun = endAgentRun;
-    if (this.overall) {
-      try {
-        const endOverallRun = await this.overall.take({ ...options, maxWaitMs: waitUntil - Date.now() });
-        endRun = () => { endOverallRun(); endAgentRun(); };
-      } catch (error) {
-        endAgentRun();
-        throw error;
-      }
+    const askedAt = Date.now();
+    const waitUntil = askedAt + (this.opts.queueWaitMs ?? 60_000);
+    let queued = false;
+    const lineOptions = { ...options, onQueued: (ahead: number) => { queued = true; options.onQueued?.(ahead); } };
+    let endRun: () => void;
+    try {
+      endRun = await this.takeSlots(agentId, lineOptions, waitUntil);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'AGENT_BUSY') this.counts.queueRefusals++;
+      throw error;
+    }
+    if (queued) {
+      this.counts.queueWaits++;
+      this.counts.queueWaitSeconds += (Date.now() - askedAt) / 1000;
     }
     let agent: Agent;
     try {
@@ -192,6 +200,19 @@ export class AgentPool {
     this.cache.clear();
     for (const agent of [...this.retiring.keys()]) this.disposeNow(agent, 'shutdown');
     await Promise.allSettled([...this.pendingDisposals]);
+  }
+
+  /** The agent's slot, then an overall one (the wait limit counts both lines together); a release for both. */
+  private async takeSlots(agentId: string, options: { onQueued?: (ahead: number) => void; signal?: AbortSignal }, waitUntil: number): Promise<() => void> {
+    const endAgentRun = await this.capacityOf(agentId).take(options);
+    if (!this.overall) return endAgentRun;
+    try {
+      const endOverallRun = await this.overall.take({ ...options, maxWaitMs: waitUntil - Date.now() });
+      return () => { endOverallRun(); endAgentRun(); };
+    } catch (error) {
+      endAgentRun();
+      throw error;
+    }
   }
 
   private capacityOf(agentId: string): Capacity {

@@ -125,5 +125,8 @@ export class AppMetrics implements RunObserver, ModelCallObserver, ToolCallObser
     counter('improver_agent_pool_builds_total', 'Specialists built from their config.', (s) => s.builds);
     counter('improver_agent_pool_evictions_total', 'Specialists evicted because the pool was full (AGENT_POOL_MAX).', (s) => s.evictions);
     counter('improver_agent_pool_disposals_total', 'Specialists disposed for any reason (evicted, idle, outdated, shutdown).', (s) => s.disposals);
+    counter('improver_agent_queue_waits_total', 'Requests that waited in line (a specialist at its limit, or every overall slot taken) and then got a slot.', (s) => s.queueWaits);
+    counter('improver_agent_queue_wait_seconds_total', 'Seconds those requests waited in line, in all (divide by the waits for the mean wait).', (s) => s.queueWaitSeconds);
+    counter('improver_agent_queue_refusals_total', 'Requests refused by a line: full (AGENT_QUEUE_MAX) or waited too long (QUEUE_MAX_WAIT_SECONDS).', (s) => s.queueRefusals);
   }
 }

@@ -147,6 +147,9 @@ describe('AgentPool', () => {
     first.release(); // idempotent: must not free a second slot
     const lease = await third;
     expect(p.stats().waiting).toBe(0);
+    // What Prometheus reads: one request waited (and got its slot), one was refused; the others never waited.
+    expect(p.stats()).toMatchObject({ queueWaits: 1, queueRefusals: 1 });
+    expect(p.stats().queueWaitSeconds).toBeGreaterThan(0);
     expect((await caught(Promise.race([p.acquire('coding', undefined, { signal: AbortSignal.timeout(50) }), new Promise((r) => setTimeout(r, 500))]))).code).toBe('CANCELLED');
     lease.release();
     second.release();
@@ -158,6 +161,7 @@ describe('AgentPool', () => {
     const held = await p.acquire('coding');
     const error = await caught(p.acquire('coding'));
     expect(error).toMatchObject({ code: 'AGENT_BUSY', retryAfterSeconds: 60 });
+    expect(p.stats()).toMatchObject({ queueWaits: 0, queueRefusals: 1 }); // refused after waiting: not a wait that got a slot
     held.release();
     (await p.acquire('coding')).release();
     await p.close();

@@ -78,6 +78,9 @@ describe('GET /metrics on PORT, no METRICS_TOKEN', () => {
     expect(after.value('improver_agent_pool_builds_total')).toBeGreaterThanOrEqual(1);
     expect(after.value('improver_agent_pool_live')).toBeGreaterThanOrEqual(1);
     expect(after.samples('improver_agent_queue_waiting')).toEqual([expect.objectContaining({ value: '0' })]);
+    for (const name of ['improver_agent_queue_waits_total', 'improver_agent_queue_wait_seconds_total', 'improver_agent_queue_refusals_total']) {
+      expect(after.samples(name)).toEqual([expect.objectContaining({ value: '0' })]); // exported; nothing waited here
+    }
     expect(after.value('improver_runs_in_flight')).toBe(0);
     expect(after.family('improver_runs_total')?.type).toBe('COUNTER');
     expect(after.family('improver_reply_latency_seconds')?.type).toBe('HISTOGRAM');
