@@ -6,7 +6,9 @@
  *
  *   npm run bench:analysts                          1M on Postgres, 100k on Postgres and PGlite
  *   npm run bench:analysts -- --runs=100000         smaller (the comparison runs at runs/10)
- *   npm run bench:analysts -- --apply=bench/analysts-lib/proposed-fixes.sql    try SQL changes (applied after seeding)
+ *   npm run bench:analysts -- --upgrade-from=20261201000900_analyst_speed.sql   seed on the schema before that migration,
+ *                                                   then upgrade (timed), and measure the passes on the upgraded log
+ *   npm run bench:analysts -- --apply=changes.sql   try SQL changes (applied after seeding)
  *
  * Each measurement runs in a forked process of its own, so each peak RSS is that measurement's alone. Seeding is
  * timed and printed apart; it is not part of any pass. Slow SQL cannot hold the bench: each call has a statement
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
   heading('bench:analysts');
   process.stdout.write(`runs ${options.runs}, comparison ${options.small}, increment ${options.increment}, stores ${options.stores.join(',')}; ` +
     `call timeout ${options.callTimeout} s, budget ${options.budget} s per analyst, limit ${options.limit} s per measurement` +
-    `${options.apply ? `; applying ${options.apply}` : ''}\n`);
+    `${options.upgradeFrom ? `; upgrading from before ${options.upgradeFrom}` : ''}${options.apply ? `; applying ${options.apply}` : ''}\n`);
   const server = options.stores.includes('postgres') ? await startPostgresServer() : null;
   if (options.stores.includes('postgres') && !server) process.stdout.write('no PostgreSQL binaries found (initdb, pg_ctl): Postgres skipped\n');
   process.on('SIGINT', () => { server?.stop(); process.exit(130); });
@@ -85,7 +87,8 @@ async function main(): Promise<void> {
       const url = step.store === 'postgres' ? await createDatabase(server!, `bench_${step.runs}`) : undefined;
       const result = await measureInChild({
         store: step.store, runs: step.runs, increment: options.increment, callTimeoutSeconds: options.callTimeout, budgetSeconds: options.budget,
-        ...(url ? { url } : {}), ...(options.apply ? { apply: options.apply } : {}),
+        ...(url ? { url } : {}), ...(options.upgradeFrom ? { upgradeFrom: options.upgradeFrom } : {}),
+        ...(options.apply ? { apply: options.apply } : {}),
       }, options.limit);
       results.set(step.key, result);
       printMeasurement(result);
@@ -99,7 +102,8 @@ async function main(): Promise<void> {
   if (large?.rss && small?.rss && large !== small) {
     process.stdout.write(`\npeak RSS of the bench process: ${mb(large.rss.lifetimePeak)} MB at ${large.runs} runs vs ${mb(small.rss.lifetimePeak)} MB at ${small.runs} (postgres)\n`);
   }
-  finish({ runs: options.runs, small: options.small, increment: options.increment, ...(options.apply ? { applied: options.apply } : {}),
+  finish({ runs: options.runs, small: options.small, increment: options.increment,
+    ...(options.upgradeFrom ? { upgradeFrom: options.upgradeFrom } : {}), ...(options.apply ? { applied: options.apply } : {}),
     ...Object.fromEntries([...results].map(([key, r]) => [key, figures(r)])) }, targetsOf(large, small, results));
 }
 

@@ -1,6 +1,6 @@
 /**
  * One measurement in its own process (forked by bench/analysts.ts), so its peak RSS is its own: open the store,
- * migrate, seed N runs, optionally apply a SQL file (an index or query change being tried), time the full pass,
+ * migrate (or migrate to the schema before --upgrade-from and upgrade after seeding), seed N runs, optionally apply a SQL file (an index or query change being tried), time the full pass,
  * add the increment, time the incremental pass. Progress and the result go back to the parent over IPC (the
  * parent keeps the figures of a measurement it has to stop).
  */
@@ -17,6 +17,7 @@ import { Store } from '../../src/store/store.js';
 import { benchScheduler, leftUnread, runPass, type CallFigure, type PassFigure } from './pass.js';
 import { lifetimePeakRss, sampleOwnRss } from './rss.js';
 import { TimedTransport } from './timed-transport.js';
+import { migrateBefore, upgrade } from './upgrade.js';
 import { seedBulk, seedCounts, seedIncrement, seedSetup, type SeedConnection, type SeedCounts } from './seed.js';
 
 export interface MeasureRequest {
@@ -26,6 +27,8 @@ export interface MeasureRequest {
   dataDir?: string;
   runs: number;
   increment: number;
+  /** Seed on the schema before this migration, then apply it and the later ones (timed): the upgrade of a live log. */
+  upgradeFrom?: string;
   apply?: string;
   /** Postgres only: statement_timeout of the analysts' connections. */
   callTimeoutSeconds: number;
@@ -33,7 +36,12 @@ export interface MeasureRequest {
   budgetSeconds: number;
 }
 
-export interface SeedFigure { seconds: number; indexSeconds: number; vacuumSeconds: number; counts: SeedCounts; applied?: { file: string; seconds: number } }
+export interface SeedFigure {
+  seconds: number; indexSeconds: number; vacuumSeconds: number; counts: SeedCounts;
+  /** The held-back migrations applied to the seeded log (--upgrade-from), and how long they took. */
+  upgraded?: { migrations: string[]; seconds: number };
+  applied?: { file: string; seconds: number };
+}
 
 export interface MeasureResult {
   store: 'postgres' | 'pglite';
@@ -88,11 +96,17 @@ async function measure(req: MeasureRequest): Promise<MeasureResult> {
   const { seedDb } = opened;
   const label = `${req.store} ${req.runs}`;
   try {
-    await migrate(opened.sql);
+    if (req.upgradeFrom) await migrateBefore(opened.sql, req.upgradeFrom);
+    else await migrate(opened.sql);
     await seedSetup(seedDb);
     const bulk = await seedBulk(seedDb, 0, req.runs, (done) => { if (done % 500_000 === 0) progress(`${label}: seeded ${done}`); });
     const seed: SeedFigure = { ...bulk, counts: await seedCounts(seedDb) };
     progress(`${label}: loaded in ${bulk.seconds.toFixed(1)} s, indexes ${bulk.indexSeconds.toFixed(1)} s, vacuum analyze ${bulk.vacuumSeconds.toFixed(1)} s`);
+    if (req.upgradeFrom) {
+      const u = await upgrade(opened.sql);
+      seed.upgraded = { migrations: u.applied, seconds: u.seconds };
+      progress(`${label}: upgraded (${u.applied.join(', ')}) in ${u.seconds.toFixed(1)} s`);
+    }
     if (req.apply) {
       const t0 = performance.now();
       await seedDb.exec(readFileSync(req.apply, 'utf8'));

@@ -7,6 +7,9 @@ export interface BenchOptions {
   /** Runs added before the incremental pass (default 10,000). */
   increment: number;
   stores: Array<'postgres' | 'pglite'>;
+  /** Seed on the schema before this migration (a file name in supabase/migrations), then apply it and every later
+   *  one, timed: what upgrading a live log costs, and the passes on the upgraded database. */
+  upgradeFrom?: string;
   /** A SQL file applied to every bench database after seeding, before the passes: an index or query change being tried. */
   apply?: string;
   /** Postgres statement_timeout for the analysts' calls, seconds (default 60). */
@@ -17,8 +20,8 @@ export interface BenchOptions {
   limit: number;
 }
 
-const USAGE = 'usage: npm run bench:analysts -- [--runs=1000000] [--small=RUNS/10] [--increment=10000] [--stores=postgres,pglite] [--apply=file.sql]\n' +
-  '       [--call-timeout=60] [--budget=30] [--limit=400]   (seconds)';
+const USAGE = 'usage: npm run bench:analysts -- [--runs=1000000] [--small=RUNS/10] [--increment=10000] [--stores=postgres,pglite]\n' +
+  '       [--upgrade-from=MIGRATION.sql] [--apply=file.sql] [--call-timeout=60] [--budget=30] [--limit=400]   (seconds)';
 
 export function parseOptions(argv: string[]): BenchOptions {
   const given = new Map<string, string>();
@@ -44,11 +47,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   const runs = count('runs', 1_000_000);
   const stores = (given.get('stores') ?? 'postgres,pglite').split(',').map((x) => x.trim());
   for (const store of stores) if (store !== 'postgres' && store !== 'pglite') throw new Error(`${USAGE}\nunknown store: ${store}`);
-  const known = new Set(['runs', 'small', 'increment', 'stores', 'apply', 'call-timeout', 'budget', 'limit']);
+  const known = new Set(['runs', 'small', 'increment', 'stores', 'upgrade-from', 'apply', 'call-timeout', 'budget', 'limit']);
   for (const key of given.keys()) if (!known.has(key)) throw new Error(`${USAGE}\nunknown option --${key}`);
   return {
     runs, small: count('small', Math.max(1000, Math.round(runs / 10))), increment: count('increment', 10_000),
-    stores: stores as BenchOptions['stores'], ...(given.has('apply') ? { apply: given.get('apply')! } : {}),
+    stores: stores as BenchOptions['stores'], ...(given.has('upgrade-from') ? { upgradeFrom: given.get('upgrade-from')! } : {}),
+    ...(given.has('apply') ? { apply: given.get('apply')! } : {}),
     callTimeout: seconds('call-timeout', 60), budget: seconds('budget', 30), limit: seconds('limit', 400),
   };
 }

@@ -36,6 +36,7 @@ export function printMeasurement(r: Measurement): void {
     out(`  seeded: ${c.runs} runs, ${c.steps} steps, ${c.feedback} feedback, ${c.goals} goals, ${c.failed} failed with an error class; ` +
       `${mb(c.bytes)} MB on disk; loaded in ${s(r.seed.seconds, 1)}, indexes rebuilt in ${s(r.seed.indexSeconds, 1)}, ` +
       `vacuum analyze ${s(r.seed.vacuumSeconds, 1)} (none of it in the passes)`);
+    if (r.seed.upgraded) out(`  upgraded the seeded log: ${r.seed.upgraded.migrations.join(', ')} applied in ${s(r.seed.upgraded.seconds, 1)} (not in the passes)`);
     if (r.seed.applied) out(`  applied ${r.seed.applied.file} before the passes, in ${s(r.seed.applied.seconds, 1)}`);
   }
   if (r.full) passLines('full pass', r.full);
@@ -75,6 +76,7 @@ export function figures(r: Measurement): Record<string, unknown> {
     store: r.store, runs: r.runs,
     ...(r.seed ? { steps: r.seed.counts.steps, feedback: r.seed.counts.feedback, goals: r.seed.counts.goals, failedRuns: r.seed.counts.failed,
       dbMb: mb(r.seed.counts.bytes), seedSeconds: round(r.seed.seconds), indexSeconds: round(r.seed.indexSeconds), vacuumSeconds: round(r.seed.vacuumSeconds),
+      ...(r.seed.upgraded ? { upgraded: r.seed.upgraded.migrations, upgradeSeconds: round(r.seed.upgraded.seconds) } : {}),
       ...(r.seed.applied ? { applied: r.seed.applied.file, applySeconds: round(r.seed.applied.seconds) } : {}) } : {}),
     ...(r.full ? { fullPassSeconds: round(r.full.seconds), ...(r.full.incomplete ? { fullPassIncomplete: true } : {}), fullPass: per(r.full),
       fullPassRpc: r.full.rpc, fullPassLoadAvg: r.full.loadAvg1m } : {}),
