@@ -97,6 +97,72 @@ async function upgradeFromRelease010(sql: SqlClient, kind: 'pglite' | 'postgres'
   expect((await store.workflows.get('T1', 'launch-plan'))?.uses).toBe(1);
 }
 
+/** supabase/ with the migrations from `first` on held back: the schema as the release before them left it. */
+function schemaBefore(first: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'schema-before-'));
+  cpSync(SUPABASE_DIR, dir, { recursive: true });
+  for (const f of readdirSync(join(dir, 'migrations'))) if (f >= first) rmSync(join(dir, 'migrations', f));
+  return `${dir}/`;
+}
+
+const ANALYST_SPEED = '20261201000900_analyst_speed.sql';
+const UUID = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
+
+/**
+ * 20261201000900_analyst_speed adds stored generated columns to runs (the request's signature, the error's
+ * normalised message): the upgrade must compute them for the runs already logged, and the analysts must then read
+ * those runs through them.
+ */
+async function upgradeThroughAnalystSpeed(sql: SqlClient, kind: 'pglite' | 'postgres'): Promise<void> {
+  const before = schemaBefore(ANALYST_SPEED);
+  try {
+    await migrate(sql, before);
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
+  const one = async (text: string, params: unknown[] = []) => (await sql.query<{ r: any }>(text, params))[0]!.r;
+  const requests = ['Plan: launch the rocket', 'How do I restart the API?', 'how do i restart the api', 'how do I restart the API'];
+  for (const [i, request] of requests.entries()) {
+    const started = await one(`select run_start(p_workspace_id => 'T1', p_surface => 'slack', p_event_id => $1, p_channel_id => 'C1',
+      p_message_ts => $2, p_user_id => 'U1', p_request_text => $3) as r`, [`Ev${i}`, `1700000000.${i}`, request]);
+    const failed = i >= 2;
+    await one(`select run_finish(p_run_id => $1, p_status => $2, p_agent_ids => '["ops-helper"]'::jsonb, p_error_class => $3,
+      p_error_message => $4, p_latency_ms => 250) as r`,
+    [started.run.id, failed ? 'failed' : 'succeeded', failed ? 'MODEL_SERVER' : null, failed ? `Upstream 503 for request ${UUID} after ${i}.5  s` : null]);
+  }
+  const snapshotBefore = await snapshot(sql);
+  expect(snapshotBefore.runs!.every((r) => !('request_sig' in r))).toBe(true);
+
+  expect((await migrate(sql)).applied).toEqual([ANALYST_SPEED]);
+  expectPreserved(snapshotBefore, await snapshot(sql));
+  const rows = await sql.query<{ request_text: string; request_sig: string; error_pattern: string | null }>(
+    'select request_text, request_sig, error_pattern from runs order by started_at');
+  expect(rows.map((r) => r.request_sig)).toEqual(['launch rocket', 'api restart', 'api restart', 'api restart']);
+  expect(rows.map((r) => r.error_pattern)).toEqual([null, null, 'upstream <n> for request <id> after <n> s', 'upstream <n> for request <id> after <n> s']);
+  // The same values the functions give for a row written after the upgrade.
+  const [fresh] = await sql.query<{ same: boolean }>(`select bool_and(request_sig = request_signature(request_text)
+    and error_pattern is not distinct from case when error_message is not null then error_normalise(error_message) end) as same from runs`);
+  expect(fresh!.same).toBe(true);
+
+  // HEAD's analysts read the old runs through the stored columns.
+  const store = new Store(new SqlTransport(kind, sql, classifySqlError));
+  await store.checkSchema();
+  const claimFor = async (job: string) => {
+    const claim = await store.analysts.claim(job, 'test', new Date(), 60);
+    if (!claim.claimed) throw new Error(`${job} not claimed`);
+    return claim;
+  };
+  const errorsJob = await claimFor('errors');
+  expect(await store.analysts.errors('errors', errorsJob.generation, { settleSeconds: 0, minOccurrences: 2 })).toMatchObject({ ok: true, rowsRead: 2, signatures: 1 });
+  const [knowledge] = await sql.query<{ message_pattern: string; occurrences: number }>('select message_pattern, occurrences from error_knowledge');
+  expect(knowledge).toEqual({ message_pattern: 'upstream <n> for request <id> after <n> s', occurrences: 2 });
+  const workflowsJob = await claimFor('workflows');
+  expect(await store.analysts.workflows('workflows', workflowsJob.generation, { thresholds: [3, 5, 8, 15], minSuccess: 0.7, settleSeconds: 0 }))
+    .toMatchObject({ ok: true, rowsRead: 4, patterns: 2 });
+  expect(await sql.query('select signature, occurrences from patterns order by signature'))
+    .toEqual([{ signature: 'api restart', occurrences: 3 }, { signature: 'launch rocket', occurrences: 1 }]);
+}
+
 describe('upgrading a live database', () => {
   test('from release 0.1.0 with data in it to HEAD on PGlite: nothing lost', async () => {
     const sql = await openPglite();
@@ -107,6 +173,18 @@ describe('upgrading a live database', () => {
   test.skipIf(!postgresAvailable())('from release 0.1.0 with data in it to HEAD on PostgreSQL: nothing lost', async () => {
     const sql = openPostgres(await createTestDatabase(), { max: 2 });
     await upgradeFromRelease010(sql, 'postgres');
+    await sql.close();
+  });
+
+  test('through the analyst speed migration on PGlite: the stored signature and error pattern are filled for existing runs', async () => {
+    const sql = await openPglite();
+    await upgradeThroughAnalystSpeed(sql, 'pglite');
+    await sql.close();
+  });
+
+  test.skipIf(!postgresAvailable())('through the analyst speed migration on PostgreSQL: the stored signature and error pattern are filled for existing runs', async () => {
+    const sql = openPostgres(await createTestDatabase(), { max: 2 });
+    await upgradeThroughAnalystSpeed(sql, 'postgres');
     await sql.close();
   });
 
