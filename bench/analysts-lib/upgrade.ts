@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { migrate, SUPABASE_DIR } from '../../src/store/migrate.js';
 import type { SqlClient } from '../../src/store/sql-client.js';
 
-/** The migration that made the analysts fast (issue #18): what the bench and compare-fixes hold back by default. */
+/** The migration that made the analysts fast (issue #18): what compare-fixes holds back by default (the bench: --upgrade-from). */
 export const ANALYST_SPEED_MIGRATION = '20261201000900_analyst_speed.sql';
 
 /** Migrates to the schema before `first` (that migration and every later one held back). */

@@ -247,9 +247,11 @@ end $$;
 create or replace function cost_candidates(p_since timestamptz, p_min_runs integer default 30, p_min_success numeric default 0.8) returns jsonb
 language sql stable as $$
   with served as (
-    select e->>'agent_id' as agent_id, (e->>'version')::integer as version, count(*) as runs,
+    select e.agent_id, e.version, count(*) as runs,
            avg((r.status = 'succeeded')::int) as success, avg(r.cost_usd) as cost_per_run
-      from runs r, jsonb_array_elements(r.agent_versions) e
+      -- jsonb_to_recordset: the {agent_id, version} objects run_finish writes, read as columns in one call per run
+      -- (15 % faster than ->> and a cast per element over the week's 218k runs at 1M).
+      from runs r cross join lateral jsonb_to_recordset(r.agent_versions) e(agent_id text, version integer)
      where r.started_at >= p_since and r.kind = 'message' and r.status <> 'running'
      group by 1, 2)
   select coalesce(jsonb_agg(x), '[]'::jsonb) from (
@@ -258,6 +260,24 @@ language sql stable as $$
       from agent_configs a join served s on s.agent_id = a.agent_id and s.version = a.version
      where a.status = 'current' and s.runs >= p_min_runs and s.success >= p_min_success and s.cost_per_run > 0
   ) c
+$$;
+
+-- 6b. agent_complaints: from the complaints (feedback rated 2 or less, or with a category: a few thousand rows a week
+--    at 1M runs) to their runs by primary key, instead of the week's runs of the agent (a bitmap scan of 232k runs)
+--    hash-joined with them: 0.25 → 0.1 s a call at 1M runs (on the loaded machine). The lateral keeps that join order.
+create or replace function agent_complaints(p_agent_id text, p_since timestamptz, p_limit integer default 10) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(x), '[]'::jsonb) from (
+    select jsonb_build_object('run_id', r.id, 'request', left(r.request_text, 500), 'rating', f.rating, 'comment', left(f.text, 500),
+                              'outcome', r.outcome) as x
+      from feedback f
+     cross join lateral (select r.id, r.request_text, r.outcome from runs r
+                          where r.id = f.run_id and p_agent_id = any(r.agent_ids) and r.started_at >= p_since
+                          limit 1) r   -- at most one row (the primary key); the limit keeps the planner from flattening the lateral
+     -- f.created_at >= p_since: always true of feedback on a run started since p_since (feedback comes after its run
+     -- starts); it bounds the lookups to the window's complaints as the log grows.
+     where (f.rating <= 2 or f.category is not null) and f.created_at >= p_since
+     order by f.created_at desc limit greatest(coalesce(p_limit, 10), 1)) c
 $$;
 
 -- 7. spend_report and digest_report: unchanged but for the columns of their window's runs, and one condition each on the steps they join,
