@@ -4,7 +4,8 @@
 -- did not finish (analyst_workflows was quadratic in its batch, latency_bucket cost 44-53 s per rollup batch).
 --
 -- Upgrade cost: the two stored columns below rewrite runs once (ALTER TABLE ... ADD COLUMN ... STORED computes them
--- for every existing row, under an exclusive lock): measured by `npm run bench:analysts -- --upgrade-from=...`.
+-- for every existing row, under an exclusive lock): 41-50 s at 1M runs on a 2-core machine, 5-9 s at 100k
+-- (`npm run bench:analysts -- --upgrade-from=20261201000900_analyst_speed.sql`; docs/PERFORMANCE.md, "Analysts").
 
 -- 1. latency_bucket: the numeric log(2, x) cost ~13 µs a call, and the rollup calls it 12 times per run (one
 --    count(*) filter per bucket): 44-53 s per 200k-run batch. The same buckets from integer thresholds:
