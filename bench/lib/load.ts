@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { mentionEvent, nextMessageTs, postEvent } from '../../tests/fakes/slack-events.js';
 import type { Bot } from './bot-process.js';
-import { SIGNING_SECRET, type World } from './world.js';
+import { CHANNELS, PEOPLE, SIGNING_SECRET, type World } from './world.js';
 
 export interface Outcome {
   ackMs: number;
@@ -17,12 +17,16 @@ export interface Outcome {
 
 let seq = 0;
 
-export async function ask(world: World, bot: Bot, timeoutMs = 30_000, channel = 'C1'): Promise<Outcome> {
-  const token = `qid${++seq}x`;
+export async function ask(world: World, bot: Bot, timeoutMs = 30_000, channel?: string): Promise<Outcome> {
+  const n = ++seq;
+  const token = `qid${n}x`;
   const ts = nextMessageTs();
+  // Request n comes from person n mod 200 in channel n mod 20 (see PEOPLE in world.ts).
+  const user = PEOPLE[n % PEOPLE.length]!;
+  const where = channel ?? CHANNELS[n % CHANNELS.length]!;
   const text = `<@${world.slack.botUserId}> ${token} what is the capital of France?`;
-  world.slack.addMessage(channel, { user: 'U1', text, ts });
-  const payload = mentionEvent({ text, ts, channel, user: 'U1', botUserId: world.slack.botUserId });
+  world.slack.addMessage(where, { user, text, ts });
+  const payload = mentionEvent({ text, ts, channel: where, user, botUserId: world.slack.botUserId });
   const reply = world.replies.expect(bot.kind, token, ts);
   const sent = performance.now();
   const response = await postEvent(`${bot.url}/slack/events`, SIGNING_SECRET, payload);

@@ -76,10 +76,20 @@ export interface World {
   close(): Promise<void>;
 }
 
+/**
+ * The people and channels the load comes from: many people in several channels, as a workspace makes it, not one
+ * person sending hundreds of requests a minute (the app's fair-share limits, USER_RATE_PER_MINUTE and
+ * CHANNEL_RATE_PER_MINUTE, would rightly refuse that, and the bare bot has none).
+ */
+export const PEOPLE = Array.from({ length: 200 }, (_, i) => `U${1000 + i}`);
+export const CHANNELS = Array.from({ length: 20 }, (_, i) => `C${100 + i}`);
+
 export async function startWorld(modelLatencyMs: number): Promise<World> {
   const slack = await startSlackStandin();
   slack.addUser({ id: 'U1', name: 'ada', real_name: 'Ada Lovelace', tz: 'Europe/London' });
   slack.addChannel({ id: 'C1', name: 'general', members: ['U1', slack.botUserId] });
+  for (const id of PEOPLE) slack.addUser({ id, name: id.toLowerCase(), real_name: `Person ${id}`, tz: 'Europe/London' });
+  for (const id of CHANNELS) slack.addChannel({ id, name: `team-${id.toLowerCase()}`, members: [...PEOPLE, slack.botUserId] });
   const openai = await startOpenAIStandin({ latencyMs: modelLatencyMs });
   const replies = new ReplyWatcher(slack);
   return {
