@@ -6,7 +6,7 @@ import type { SqlClient } from '../../src/store/sql-client.js';
  * The slice of PostgREST that supabase-js `.rpc()` speaks, on 127.0.0.1: `POST /rest/v1/rpc/<fn>` with a JSON
  * object of named arguments, answered by running the function on a real SQL engine (PGlite or Postgres).
  * Like PostgREST it resolves the function by name AND argument names from pg_proc, answers 404 PGRST202 when
- * none matches, checks the apikey / bearer headers, and maps SQL errors to 400 with {code, message}.
+ * none matches, checks the apikey / bearer headers, and maps SQL errors to PostgREST's HTTP statuses with {code, message}.
  * (PostgREST itself cannot run here: no Docker, not packaged for Debian.)
  */
 export interface RpcStandin {
@@ -62,7 +62,10 @@ export async function startRpcStandin(sql: SqlClient, serviceKey: string): Promi
       send(200, rows[0]?.result ?? null);
     } catch (error) {
       const e = error as { code?: string; message?: string };
-      send(400, { code: e.code ?? 'P0001', message: e.message ?? String(error), details: null, hint: null });
+      // The SQL engine itself could not be reached: PostgREST answers 503 PGRST000/PGRST001 then.
+      if (e.code === 'STORE_UNAVAILABLE') return send(503, { code: 'PGRST001', message: e.message ?? 'database unavailable', details: null, hint: null });
+      const code = e.code ?? 'P0001';
+      send(postgrestStatus(code), { code, message: e.message ?? String(error), details: null, hint: null });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,4 +76,17 @@ export async function startRpcStandin(sql: SqlClient, serviceKey: string): Promi
     failNext(n, status = 503) { failures = n; failStatus = status; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** PostgREST's SQLSTATE → HTTP status table (docs.postgrest.org, references/errors: "HTTP Status Codes"), the rows the store can meet. */
+export function postgrestStatus(sqlstate: string): number {
+  if (sqlstate.startsWith('08')) return 503;
+  if (sqlstate === '23503' || sqlstate === '23505') return 409;
+  if (sqlstate === '25006') return 405;
+  if (sqlstate === '53400') return 500;
+  if (sqlstate.startsWith('53')) return 503;
+  if (/^(09|25|2D|38|39|3B|40|54|55|57|58|F0|HV|P0|XX)/.test(sqlstate) && sqlstate !== 'P0001') return 500;
+  if (sqlstate === '42883' || sqlstate === '42P01') return 404;
+  if (sqlstate === '42501') return 403;
+  return 400;
 }

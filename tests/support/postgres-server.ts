@@ -13,7 +13,12 @@ export interface PostgresServer {
   url: string;
   port: number;
   binaries: string;
+  /** Stops and removes the server and its data. */
   stop(): void;
+  /** Stops the server as a crash or an outage would (immediate shutdown), keeping its data: connections are refused. */
+  halt(): void;
+  /** Starts a halted server again on the same port with the same data. */
+  resume(): void;
 }
 
 export function findPostgresBinaries(): string | null {
@@ -49,9 +54,11 @@ export async function startPostgresServer(): Promise<PostgresServer | null> {
       : execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
   const port = await freePort();
   asOwner('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  asOwner('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'), '-o',
+  const start = () => asOwner('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'), '-o',
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
     'start']);
+  const halt = () => { try { asOwner('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* already gone */ } };
+  start();
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -60,8 +67,10 @@ export async function startPostgresServer(): Promise<PostgresServer | null> {
     stop() {
       if (stopped) return;
       stopped = true;
-      try { asOwner('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* already gone */ }
+      halt();
       rmSync(dir, { recursive: true, force: true });
     },
+    halt,
+    resume: start,
   };
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { SqlClient } from '../sql-client.js';
-import { isSocketError, storeUnavailable } from '../store-errors.js';
+import { isConnectionSqlState, isSocketError, storeUnavailable } from '../store-errors.js';
 
 /**
  * A pooled connection to a Postgres server (DATABASE_URL). Getting a connection and running a statement are two
@@ -36,7 +36,12 @@ export function openPostgres(connectionString: string, options: { max?: number; 
       try {
         return await client.query(sql, params);
       } catch (error) {
-        if (error instanceof pg.DatabaseError || error instanceof TypeError || error instanceof RangeError) throw error;
+        if (error instanceof pg.DatabaseError) {
+          // 57P01 and friends: the server is closing this connection; do not hand it back to the pool.
+          if (isConnectionSqlState(error.code ?? '')) state.broken = error;
+          throw error;
+        }
+        if (error instanceof TypeError || error instanceof RangeError) throw error;
         state.broken = error as Error;
         throw storeUnavailable(`connection to Postgres lost: ${(error as Error).message}`, error,
           isSocketError(error) ? { socketCode: (error as { code: string }).code } : { step: 'query' });
@@ -55,9 +60,14 @@ export function openPostgres(connectionString: string, options: { max?: number; 
   const withSession = async <T>(fn: (s: ReturnType<typeof session>) => Promise<T>): Promise<T> => {
     const client = await connect();
     const s = session(client);
+    // A checked-out client has no pool listener: a connection lost now is emitted as 'error' (it would crash the
+    // process unheard). The statement in flight fails as well; this only remembers not to pool the client again.
+    const onError = (error: Error) => { s.state.broken ??= error; };
+    client.on('error', onError);
     try {
       return await fn(s);
     } finally {
+      client.removeListener('error', onError);
       client.release(s.state.broken);
     }
   };

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../ops/logger.js';
+import { isStoreUnavailable, type StoreReachability } from '../outage/reachability.js';
+import type {
+  FinishRunInput, Run, RunStep, RunStore, ServingRecord, StartRunInput, StartRunResult, StepInput,
+} from '../store/runs.js';
+import { storeUnavailable } from '../store/store-errors.js';
+import type { JournalFiles } from './journal-files.js';
+import type { JournalRecord } from './records.js';
+
+/** What the run log writes (RunLog's port): this class is that port, with the journal behind the store. */
+export type RunWrites = Pick<RunStore, 'start' | 'addStep' | 'finish' | 'recordServing' | 'setAnswer'>;
+
+type Payload = JournalRecord extends infer R ? R extends JournalRecord ? Omit<R, 'v' | 'id' | 'at' | 'runId'> : never : never;
+
+/**
+ * The run log's writes, through to the store while it answers and to the on-disk journal while it does not.
+ *
+ * - A run started while the database is unreachable gets its id here and every one of its records (serving
+ *   decision, steps, finish, answer text) goes to the journal, in order, until the flusher has replayed its finish.
+ *   A run started in the store whose later writes meet the outage continues in the journal the same way ("sticky"),
+ *   so its steps are never split between a live seq and a replayed one.
+ * - STORE_QUERY_FAILED is not an outage: it is thrown as it is, never journaled.
+ *
+ * Exactly-once while the database is down: the database's run_start (unique workspace + event id, and workspace +
+ * channel + message ts) cannot be asked, so this process keeps those keys in memory for the journal's window
+ * (JOURNAL_MAX_AGE_HOURS, at most `maxKeys` keys), for runs started in the journal and in the store alike. A
+ * second delivery of an event this process has seen is a duplicate, checked and reserved synchronously (no await
+ * between), so two concurrent deliveries cannot both claim it. What this does NOT cover: another instance. Two
+ * instances on one database that both receive one event during the outage (a Slack retry landing elsewhere, or
+ * app_mention and message of one message sent to different instances) both answer it; when their journals are
+ * replayed the second run is kept with its keys cleared and `duplicate_of` naming the first. A process restarted
+ * during the outage rebuilds no keys from its journal: a retry of an event answered before the restart is answered again.
+ */
+export class JournaledRunStore implements RunWrites {
+  private readonly sticky = new Set<string>();
+  private readonly runs: LRUCache<string, Run>;
+  private readonly seen: LRUCache<string, Run>;
+  private readonly threads: LRUCache<string, true>;
+  private readonly stepSeq = new Map<string, number>();
+
+  constructor(private readonly deps: {
+    runs: RunWrites; journal: JournalFiles; reach: StoreReachability; logger: Logger;
+    /** The exactly-once window (JOURNAL_MAX_AGE_HOURS). */
+    windowMs: number; maxKeys?: number; now?: () => number;
+  }) {
+    this.runs = new LRUCache({ max: 20_000 });
+    this.seen = new LRUCache({ max: deps.maxKeys ?? 100_000, ttl: deps.windowMs });
+    this.threads = new LRUCache({ max: 20_000, ttl: deps.windowMs });
+  }
+
+  /** Runs whose records are (also) in the journal and not yet all replayed. */
+  get journaledRuns(): number {
+    return this.sticky.size;
+  }
+
+  /** Whether a thread was started in the journal (KnownThreads: follow-ups there are the bot's). */
+  knowsThread(workspaceId: string, channelId: string, threadTs: string): boolean {
+    return this.threads.has(`${workspaceId}:${channelId}:${threadTs}`);
+  }
+
+  async start(input: StartRunInput): Promise<StartRunResult> {
+    const keys = deliveryKeys(input);
+    const known = keys.map((k) => this.seen.get(k)).find((r): r is Run => r !== undefined);
+    if (known) return { run: known, created: false, claimed: false };
+    if (!this.deps.reach.down) {
+      try {
+        const result = await this.deps.runs.start(input);
+        if (result.claimed) {
+          this.runs.set(result.run.id, result.run);
+          for (const key of keys) this.seen.set(key, result.run);
+        }
+        return result;
+      } catch (error) {
+        if (!isStoreUnavailable(error)) throw error;
+        this.deps.reach.markDown(error);
+      }
+    }
+    // The database is unreachable: the run starts in the journal. Check and reserve its keys before any await.
+    const again = keys.map((k) => this.seen.get(k)).find((r): r is Run => r !== undefined);
+    if (again) return { run: again, created: false, claimed: false };
+    const accepted = this.deps.journal.accepts();
+    if (!accepted.ok) {
+      throw storeUnavailable(accepted.reason === 'full'
+        ? 'the database is unreachable and the run-log journal is full (JOURNAL_MAX_MB)'
+        : 'the database has been unreachable longer than the run-log journal keeps runs (JOURNAL_MAX_AGE_HOURS)', undefined, { journal: accepted.reason });
+    }
+    const at = this.now();
+    const run = newRun(randomUUID(), input, at);
+    for (const key of keys) this.seen.set(key, run);
+    this.sticky.add(run.id);
+    this.runs.set(run.id, run);
+    try {
+      await this.write(run.id, { type: 'start', start: input }, at);
+    } catch (error) {
+      for (const key of keys) this.seen.delete(key);
+      this.sticky.delete(run.id);
+      this.runs.delete(run.id);
+      throw storeUnavailable(`the database is unreachable and the run-log journal could not be written: ${(error as Error).message}`, error, { journal: 'write_failed' });
+    }
+    if (input.channelId) this.threads.set(`${input.workspaceId}:${input.channelId}:${input.threadTs ?? input.messageTs ?? ''}`, true);
+    return { run, created: true, claimed: true };
+  }
+
+  async recordServing(runId: string, record: ServingRecord): Promise<void> {
+    await this.route(runId, () => this.deps.runs.recordServing(runId, record), async () => {
+      await this.write(runId, { type: 'serving', serving: record });
+    });
+    const run = this.runs.get(runId);
+    if (run) {
+      this.runs.set(runId, { ...run, route: record.route, routeReason: record.routeReason,
+        ...(record.agent ? { agentIds: [record.agent.agentId], agentVersions: [record.agent] } : {}) });
+    }
+  }
+
+  addStep(runId: string, step: StepInput): Promise<RunStep> {
+    return this.route(runId, () => this.deps.runs.addStep(runId, step), async () => {
+      const at = this.now();
+      await this.write(runId, { type: 'step', step }, at);
+      const seq = (this.stepSeq.get(runId) ?? 0) + 1;
+      this.stepSeq.set(runId, seq);
+      return journaledStep(runId, seq, step, at);
+    });
+  }
+
+  async finish(runId: string, input: FinishRunInput): Promise<Run> {
+    return this.route(runId, async () => {
+      const run = await this.deps.runs.finish(runId, input);
+      this.runs.delete(runId);
+      return run;
+    }, async () => {
+      const at = this.now();
+      await this.write(runId, { type: 'finish', finish: input }, at);
+      this.stepSeq.delete(runId);
+      return finishedRun(this.runs.get(runId), runId, input, at);
+    });
+  }
+
+  async setAnswer(runId: string, text: string): Promise<void> {
+    await this.route(runId, () => this.deps.runs.setAnswer(runId, text), async () => {
+      await this.write(runId, { type: 'answer', text });
+    });
+  }
+
+  /** The flusher has replayed these runs' finish: their later writes (if any) may go to the database directly. */
+  replayed(finishedRunIds: Iterable<string>): void {
+    for (const id of finishedRunIds) {
+      this.sticky.delete(id);
+      this.runs.delete(id);
+    }
+  }
+
+  /**
+   * A sticky run's writes go to the journal. Otherwise: to the store unless it is known to be down, and to the
+   * journal when the store turns out to be unreachable (the run becomes sticky from then on).
+   */
+  private async route<T>(runId: string, live: () => Promise<T>, journaled: () => Promise<T>): Promise<T> {
+    if (!this.sticky.has(runId) && !this.deps.reach.down) {
+      try {
+        return await live();
+      } catch (error) {
+        if (!isStoreUnavailable(error)) throw error;
+        this.deps.reach.markDown(error);
+      }
+    }
+    this.sticky.add(runId);
+    return journaled();
+  }
+
+  private async write(runId: string, payload: Payload, at = this.now()): Promise<string> {
+    const id = randomUUID();
+    await this.deps.journal.append({ v: 1, id, at: new Date(at).toISOString(), runId, ...payload } as JournalRecord);
+    return id;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+}
+
+/** The Slack keys run_start deduplicates on (see supabase/migrations: runs_event_key, runs_message_key). */
+function deliveryKeys(input: StartRunInput): string[] {
+  return [
+    ...(input.eventId ? [`${input.workspaceId}:event:${input.eventId}`] : []),
+    ...(input.messageTs ? [`${input.workspaceId}:message:${input.channelId ?? ''}:${input.messageTs}`] : []),
+  ];
+}
+
+function newRun(id: string, input: StartRunInput, at: number): Run {
+  return {
+    id, workspaceId: input.workspaceId, surface: input.surface, eventId: input.eventId ?? null, channelId: input.channelId ?? null,
+    messageTs: input.messageTs ?? null, threadTs: input.threadTs ?? null, userId: input.userId ?? null, requestText: input.requestText ?? '',
+    kind: input.kind ?? 'message', route: null, routeReason: null, agentIds: [], agentVersions: [], workflowId: null, workflowVersion: null,
+    models: [], experimentId: null, experimentArm: null, serving: null, outcome: null, score: null, status: 'running', errorClass: null,
+    errorMessage: null, tokensIn: 0, tokensOut: 0, costUsd: 0, costUnknownSteps: 0, latencyMs: null, attempt: 1, answerTs: null,
+    delivered: false, startedAt: new Date(at).toISOString(), finishedAt: null,
+  };
+}
+
+/** The run as the journal knows it once finished (totals are the database's to compute on replay). */
+function finishedRun(base: Run | undefined, runId: string, input: FinishRunInput, at: number): Run {
+  const run = base ?? newRun(runId, { workspaceId: '', surface: 'slack' }, at);
+  const startedAt = Date.parse(run.startedAt);
+  return {
+    ...run, status: input.status, route: input.route ?? run.route, routeReason: input.routeReason ?? run.routeReason,
+    agentIds: input.agentIds ?? run.agentIds, errorClass: input.errorClass ?? null, errorMessage: input.errorMessage ?? null,
+    latencyMs: input.latencyMs ?? (base ? at - startedAt : null), answerTs: input.answerTs ?? run.answerTs,
+    delivered: input.delivered ?? run.delivered, workflowId: input.workflowId ?? run.workflowId, finishedAt: new Date(at).toISOString(),
+    ...(base ? {} : { startedAt: '' }),
+  };
+}
+
+function journaledStep(runId: string, seq: number, step: StepInput, at: number): RunStep {
+  return {
+    id: 0, runId, seq, kind: step.kind, name: step.name ?? null, agentId: step.agentId ?? null, agentVersion: step.agentVersion ?? null,
+    model: step.model ?? null, tokensIn: step.tokensIn ?? 0, tokensOut: step.tokensOut ?? 0, costUsd: step.costUsd ?? null,
+    latencyMs: step.latencyMs ?? null, status: step.status, errorClass: step.errorClass ?? null, detail: step.detail ?? {},
+    createdAt: new Date(at).toISOString(),
+  };
+}
