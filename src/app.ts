@@ -217,6 +217,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
 
   metrics.watchRunsInFlight(() => orchestrator.activeRuns);
+  metrics.watchJournal(() => ({ reachable: !outage.reach.down, ...outage.files.backlog() }));
   if (loop) metrics.watchExperiments(async () => (await store.experiments.list('running')).length);
   // GET /metrics: on METRICS_PORT's own server when set, else on the Slack server's port (see serveMetrics).
   const { onMainPort: metricsOnMainPort, server: metricsServer } = await serveMetrics(config.telemetry.metrics, () => metrics.scrape());
@@ -286,8 +287,9 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       health: {
         ready: () => ready,
         checks: {
+          // Degraded also while the journal is being replayed: "ok" means every run is in the database.
           store: async () => {
-            if (await store.ping()) return true;
+            if (await store.ping()) return outage.files.backlog().records > 0 ? 'degraded' : true;
             outage.reach.markDown(storeUnavailable('the database did not answer the health check'));
             return outage.health().state === 'degraded' ? 'degraded' : false;
           },

@@ -11,11 +11,11 @@ import { parseRecord, type JournalRecord } from './records.js';
 export interface JournalSettings {
   /** DATA_DIR/journal: one numbered slot per process under it. */
   dir: string;
-  /** JOURNAL_MAX_MB: new runs are refused once the records waiting take this much. */
+  /** JOURNAL_MAX_MB: past this size the oldest segments are dropped (logged with what they held). */
   maxBytes: number;
-  /** JOURNAL_MAX_AGE_HOURS: new runs are refused once the oldest record waiting is this old. */
+  /** JOURNAL_MAX_AGE_HOURS: segments whose newest record is older than this are dropped (logged). */
   maxAgeMs: number;
-  /** A segment is closed for the flusher past this size (default 4 MB). */
+  /** A segment is closed for the flusher past this size (default: an eighth of maxBytes, 64 KB to 4 MB). */
   segmentBytes?: number;
 }
 
@@ -25,9 +25,23 @@ export interface Segment {
   records: number;
   /** Epoch ms of its first record. */
   oldestAt: number | null;
+  /** Epoch ms of its last record. */
+  newestAt: number | null;
+  /** The runs it holds records of. */
+  runIds: Set<string>;
+}
+
+/** What a bound dropped: whole segments, oldest first. */
+export interface Dropped {
+  segments: number;
+  records: number;
+  runs: number;
+  bytes: number;
 }
 
 export interface JournalBacklog {
+  /** Runs with records waiting (a run's records may span segments). */
+  runs: number;
   records: number;
   bytes: number;
   segments: number;
@@ -35,9 +49,11 @@ export interface JournalBacklog {
   oldestAt: string | null;
   /** Records the database refused on replay, kept aside in rejected.jsonl. */
   rejected: number;
+  /** Records dropped by JOURNAL_MAX_MB / JOURNAL_MAX_AGE_HOURS since this process started. */
+  dropped: number;
+  /** True while the last write to the journal failed (disk full, permissions): runs cannot be recorded. */
+  writeFailing: boolean;
 }
-
-export type Acceptance = { ok: true } | { ok: false; reason: 'full' | 'too_old' };
 
 const SLOTS = 16;
 const LOCK = 'holder.lock';
@@ -54,8 +70,10 @@ const SEGMENT = /^seg-(\d{8})\.jsonl$/;
  *   over, with what it left, by the next process that needs a slot — and its records are replayed then.
  * - Created lazily: nothing is written under DATA_DIR until the database is first unreachable (or a leftover
  *   slot is found at start), so a healthy deployment never touches the disk for it.
- * - Bounded: see accepts(). Nothing is ever deleted by age or size: a record leaves only once replayed (or, when
- *   the database refuses it, moved to rejected.jsonl next to the segments).
+ * - Bounded: past JOURNAL_MAX_MB, or once a segment's newest record is older than JOURNAL_MAX_AGE_HOURS, the
+ *   oldest segments are deleted, with a logged count of the records and runs they held (trim()). Answering never
+ *   stops for the bound: an outage longer than the journal keeps costs the oldest records, not new answers.
+ *   Otherwise a record leaves only once replayed (or, when the database refuses it, moved to rejected.jsonl).
  */
 export class JournalFiles {
   private slot: { dir: string; lock: HolderRecord } | undefined;
@@ -63,7 +81,9 @@ export class JournalFiles {
   private readonly sealed: Segment[] = [];
   private nextSeq = 1;
   private rejectedCount = 0;
-  private pending: Array<{ line: string; at: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private droppedCount = 0;
+  private writeFailing = false;
+  private pending: Array<{ line: string; at: number; runId: string; resolve: () => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -90,12 +110,15 @@ export class JournalFiles {
     return 0;
   }
 
-  /** Whether a new run may start in the journal; records of runs already started are always written. */
-  accepts(): Acceptance {
-    const backlog = this.totals();
-    if (backlog.bytes >= this.settings.maxBytes) return { ok: false, reason: 'full' };
-    if (backlog.oldestAt !== null && this.now() - backlog.oldestAt >= this.settings.maxAgeMs) return { ok: false, reason: 'too_old' };
-    return { ok: true };
+  /**
+   * Drops the oldest segments while the journal is over JOURNAL_MAX_MB or holds a segment older than
+   * JOURNAL_MAX_AGE_HOURS (its newest record, so nothing younger than the bound goes). Runs after each write and
+   * on each flusher pass; logs what was dropped.
+   */
+  trim(): Promise<Dropped> {
+    const done = this.chain.then(() => this.dropOverBounds());
+    this.chain = done.then(() => undefined, () => undefined);
+    return done;
   }
 
   /** Appends one record; resolves once it is on disk (fdatasync). */
@@ -103,7 +126,7 @@ export class JournalFiles {
     if (this.closed) return Promise.reject(new AppError('SHUTTING_DOWN', 'the run-log journal is closed'));
     const line = `${JSON.stringify(record)}\n`;
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line, at: Date.parse(record.at), resolve, reject });
+      this.pending.push({ line, at: Date.parse(record.at), runId: record.runId, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         this.chain = this.chain.then(() => this.writeBatch());
@@ -158,8 +181,9 @@ export class JournalFiles {
   backlog(): JournalBacklog {
     const totals = this.totals();
     return {
-      records: totals.records, bytes: totals.bytes, segments: this.sealed.length + (this.active ? 1 : 0),
+      runs: totals.runs, records: totals.records, bytes: totals.bytes, segments: this.sealed.length + (this.active ? 1 : 0),
       oldestAt: totals.oldestAt === null ? null : new Date(totals.oldestAt).toISOString(), rejected: this.rejectedCount,
+      dropped: this.droppedCount, writeFailing: this.writeFailing,
     };
   }
 
@@ -179,10 +203,11 @@ export class JournalFiles {
     }
   }
 
-  private totals(): { records: number; bytes: number; oldestAt: number | null } {
+  private totals(): { runs: number; records: number; bytes: number; oldestAt: number | null } {
     const all = this.active ? [...this.sealed, this.active.segment] : this.sealed;
     const oldest = all.map((s) => s.oldestAt).filter((t): t is number => t !== null);
     return {
+      runs: new Set(all.flatMap((s) => [...s.runIds])).size,
       records: all.reduce((n, s) => n + s.records, 0),
       bytes: all.reduce((n, s) => n + s.bytes, 0),
       oldestAt: oldest.length ? Math.min(...oldest) : null,
@@ -201,12 +226,51 @@ export class JournalFiles {
       active.segment.bytes += Buffer.byteLength(text);
       active.segment.records += batch.length;
       active.segment.oldestAt ??= batch[0]!.at;
+      active.segment.newestAt = batch[batch.length - 1]!.at;
+      for (const b of batch) active.segment.runIds.add(b.runId);
+      this.writeFailing = false;
       for (const b of batch) b.resolve();
-      if (active.segment.bytes >= (this.settings.segmentBytes ?? 4 * 1024 * 1024)) await this.closeActive();
+      // Segments are the unit of replay and of dropping: small enough that a bound drops little at a time.
+      const tooBig = active.segment.bytes >= this.segmentBytes();
+      const tooOld = this.now() - active.segment.oldestAt >= this.settings.maxAgeMs / 8;
+      if (tooBig || tooOld) await this.closeActive();
+      await this.dropOverBounds();
     } catch (error) {
-      this.logger.error({ err: error }, 'run-log journal write failed');
+      if (!this.writeFailing) this.logger.error({ err: error }, 'run-log journal write failed');
+      this.writeFailing = true;
       for (const b of batch) b.reject(error);
     }
+  }
+
+  private segmentBytes(): number {
+    return this.settings.segmentBytes ?? Math.min(4 * 1024 * 1024, Math.max(64 * 1024, Math.floor(this.settings.maxBytes / 8)));
+  }
+
+  private async dropOverBounds(): Promise<Dropped> {
+    const dropped: Dropped = { segments: 0, records: 0, runs: 0, bytes: 0 };
+    const runs = new Set<string>();
+    const overSize = () => this.totals().bytes > this.settings.maxBytes;
+    const tooOld = (s: Segment) => s.newestAt !== null && this.now() - s.newestAt >= this.settings.maxAgeMs;
+    for (;;) {
+      if (this.sealed.length === 0 && this.active && (overSize() || tooOld(this.active.segment))) await this.closeActive();
+      const oldest = this.sealed[0];
+      if (!oldest || !(overSize() || tooOld(oldest))) break;
+      this.sealed.shift();
+      await unlink(oldest.path).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.error({ err: error, segment: oldest.path }, 'run-log journal segment could not be deleted');
+      });
+      dropped.segments++;
+      dropped.records += oldest.records;
+      dropped.bytes += oldest.bytes;
+      for (const id of oldest.runIds) runs.add(id);
+    }
+    dropped.runs = runs.size;
+    if (dropped.segments > 0) {
+      this.droppedCount += dropped.records;
+      this.logger.error({ ...dropped, maxBytes: this.settings.maxBytes, maxAgeMs: this.settings.maxAgeMs, backlog: this.backlog() },
+        'run-log journal over JOURNAL_MAX_MB or JOURNAL_MAX_AGE_HOURS: its oldest records were dropped and will not reach the run log');
+    }
+    return dropped;
   }
 
   private async openActive(): Promise<{ handle: FileHandle; segment: Segment }> {
@@ -214,7 +278,7 @@ export class JournalFiles {
     const dir = this.ensureSlot();
     const path = join(dir, `seg-${String(this.nextSeq++).padStart(8, '0')}.jsonl`);
     const handle = await open(path, 'a', 0o600);
-    this.active = { handle, segment: { path, bytes: 0, records: 0, oldestAt: null } };
+    this.active = { handle, segment: { path, bytes: 0, records: 0, oldestAt: null, newestAt: null, runIds: new Set() } };
     return this.active;
   }
 
@@ -253,10 +317,12 @@ export class JournalFiles {
     for (const name of names) {
       const path = join(dir, name);
       if (this.sealed.some((s) => s.path === path) || this.active?.segment.path === path) continue;
-      const segment: Segment = { path, bytes: (await stat(path)).size, records: 0, oldestAt: null };
+      const segment: Segment = { path, bytes: (await stat(path)).size, records: 0, oldestAt: null, newestAt: null, runIds: new Set() };
       const records = await this.read(segment);
       segment.records = records.length;
       segment.oldestAt = records.length ? Date.parse(records[0]!.at) : null;
+      segment.newestAt = records.length ? Date.parse(records[records.length - 1]!.at) : null;
+      for (const r of records) segment.runIds.add(r.runId);
       if (segment.records > 0) this.sealed.push(segment);
       else await unlink(path).catch(() => {});
     }

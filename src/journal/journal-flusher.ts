@@ -12,6 +12,8 @@ export interface FlushReport {
   skipped: number;
   rejected: number;
   duplicates: number;
+  /** Records of runs whose start the journal's bound dropped: nothing to attach them to. */
+  orphaned: number;
 }
 
 const BATCH = 100;
@@ -61,10 +63,12 @@ export class JournalFlusher {
   private async pass(): Promise<FlushReport | null> {
     const { files, reach } = this.deps;
     if (!reach.down && files.backlog().records === 0) return null;
+    // The age bound holds through a long outage too, not only when something is written.
+    if (files.backlog().records > 0) await files.trim();
     if (!(await this.deps.ping().catch(() => false))) return null;
     reach.markUp();
     await files.seal();
-    const report: FlushReport = { segments: 0, applied: 0, skipped: 0, rejected: 0, duplicates: 0 };
+    const report: FlushReport = { segments: 0, applied: 0, skipped: 0, rejected: 0, duplicates: 0, orphaned: 0 };
     for (const segment of files.segments()) {
       const done = await this.flushSegment(segment, report);
       if (!done) break;
@@ -115,6 +119,7 @@ export class JournalFlusher {
   private count(result: Awaited<ReturnType<RunReplayStore['replay']>>, report: FlushReport): void {
     report.applied += result.applied;
     report.skipped += result.skipped;
+    report.orphaned += result.orphaned;
     report.duplicates += result.duplicates.length;
     for (const d of result.duplicates) {
       this.deps.logger.warn({ runId: d.runId, duplicateOf: d.duplicateOf },

@@ -36,7 +36,10 @@ type Payload = JournalRecord extends infer R ? R extends JournalRecord ? Omit<R,
 export class JournaledRunStore implements RunWrites {
   private readonly sticky = new Set<string>();
   private readonly runs: LRUCache<string, Run>;
+  /** Delivery keys of runs the database answered, consulted only while it is down. */
   private readonly seen: LRUCache<string, Run>;
+  /** Delivery keys of runs started in the journal, consulted always (until the window ends). */
+  private readonly journaledKeys: LRUCache<string, Run>;
   private readonly threads: LRUCache<string, true>;
   private readonly stepSeq = new Map<string, number>();
 
@@ -47,6 +50,7 @@ export class JournaledRunStore implements RunWrites {
   }) {
     this.runs = new LRUCache({ max: 20_000 });
     this.seen = new LRUCache({ max: deps.maxKeys ?? 100_000, ttl: deps.windowMs });
+    this.journaledKeys = new LRUCache({ max: deps.maxKeys ?? 100_000, ttl: deps.windowMs });
     this.threads = new LRUCache({ max: 20_000, ttl: deps.windowMs });
   }
 
@@ -62,15 +66,15 @@ export class JournaledRunStore implements RunWrites {
 
   async start(input: StartRunInput): Promise<StartRunResult> {
     const keys = deliveryKeys(input);
-    const known = keys.map((k) => this.seen.get(k)).find((r): r is Run => r !== undefined);
-    if (known) return { run: known, created: false, claimed: false };
+    // A delivery of a run started in the journal: the database may not have it yet (the flush is under way).
+    const journaled = keys.map((k) => this.journaledKeys.get(k)).find((r): r is Run => r !== undefined);
+    if (journaled) return { run: journaled, created: false, claimed: false };
     if (!this.deps.reach.down) {
       try {
+        // While it answers, the database decides (a lease taken over after a crash, another instance's claim).
         const result = await this.deps.runs.start(input);
-        if (result.claimed) {
-          this.runs.set(result.run.id, result.run);
-          for (const key of keys) this.seen.set(key, result.run);
-        }
+        for (const key of keys) this.seen.set(key, result.run);
+        if (result.claimed) this.runs.set(result.run.id, result.run);
         return result;
       } catch (error) {
         if (!isStoreUnavailable(error)) throw error;
@@ -78,23 +82,17 @@ export class JournaledRunStore implements RunWrites {
       }
     }
     // The database is unreachable: the run starts in the journal. Check and reserve its keys before any await.
-    const again = keys.map((k) => this.seen.get(k)).find((r): r is Run => r !== undefined);
-    if (again) return { run: again, created: false, claimed: false };
-    const accepted = this.deps.journal.accepts();
-    if (!accepted.ok) {
-      throw storeUnavailable(accepted.reason === 'full'
-        ? 'the database is unreachable and the run-log journal is full (JOURNAL_MAX_MB)'
-        : 'the database has been unreachable longer than the run-log journal keeps runs (JOURNAL_MAX_AGE_HOURS)', undefined, { journal: accepted.reason });
-    }
+    const known = keys.map((k) => this.journaledKeys.get(k) ?? this.seen.get(k)).find((r): r is Run => r !== undefined);
+    if (known) return { run: known, created: false, claimed: false };
     const at = this.now();
     const run = newRun(randomUUID(), input, at);
-    for (const key of keys) this.seen.set(key, run);
+    for (const key of keys) this.journaledKeys.set(key, run);
     this.sticky.add(run.id);
     this.runs.set(run.id, run);
     try {
       await this.write(run.id, { type: 'start', start: input }, at);
     } catch (error) {
-      for (const key of keys) this.seen.delete(key);
+      for (const key of keys) this.journaledKeys.delete(key);
       this.sticky.delete(run.id);
       this.runs.delete(run.id);
       throw storeUnavailable(`the database is unreachable and the run-log journal could not be written: ${(error as Error).message}`, error, { journal: 'write_failed' });

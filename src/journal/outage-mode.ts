@@ -9,11 +9,16 @@ import { JournalFlusher } from './journal-flusher.js';
 import { JournaledRunStore } from './journaled-runs.js';
 
 export interface OutageHealth {
-  /** 'ok': the database answers. 'degraded': it does not, and answers keep flowing (journal accepting).
-   *  'unavailable': it does not, and new requests are refused (journal full, too old, or no journal). */
+  /** 'ok': the database answers. 'degraded': it does not, and answers keep flowing into the journal.
+   *  'unavailable': it does not, and the journal cannot be written either (runs cannot be recorded). */
   state: 'ok' | 'degraded' | 'unavailable';
   store: ReturnType<StoreReachability['state']>;
-  journal: JournalBacklog & { accepting: boolean; refusedBecause?: 'full' | 'too_old'; journaledRuns: number };
+  journal: JournalBacklog & {
+    /** Seconds since the oldest record waiting was written; null when nothing waits. */
+    oldestAgeSeconds: number | null;
+    /** Runs of this process whose records are still going to the journal (started, or continued, there). */
+    journaledRuns: number;
+  };
 }
 
 /**
@@ -52,11 +57,10 @@ export class OutageMode {
 
   health(): OutageHealth {
     const store = this.reach.state();
-    const acceptance = this.files.accepts();
-    const journal = {
-      ...this.files.backlog(), accepting: acceptance.ok, ...(acceptance.ok ? {} : { refusedBecause: acceptance.reason }), journaledRuns: this.runs.journaledRuns,
-    };
-    return { state: store.reachable ? 'ok' : acceptance.ok ? 'degraded' : 'unavailable', store, journal };
+    const backlog = this.files.backlog();
+    const oldestAgeSeconds = backlog.oldestAt === null ? null : Math.max(0, Math.round((Date.now() - Date.parse(backlog.oldestAt)) / 1000));
+    const journal = { ...backlog, oldestAgeSeconds, journaledRuns: this.runs.journaledRuns };
+    return { state: store.reachable ? 'ok' : backlog.writeFailing ? 'unavailable' : 'degraded', store, journal };
   }
 
   /** Before the store closes: one last flush if the database answers, then the journal is closed (records stay on disk). */

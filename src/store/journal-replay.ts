@@ -17,6 +17,8 @@ export interface ReplayResult {
   applied: number;
   /** Already in the database (an earlier replay of the same records): left as they are. */
   skipped: number;
+  /** Records of a run that is not in the database (its start was dropped by the journal's bound): skipped. */
+  orphaned: number;
   /** Journaled runs whose Slack key another run already held (two instances answered one event). */
   duplicates: Array<{ runId: string; duplicateOf: string }>;
 }
@@ -27,10 +29,10 @@ export class RunReplayStore {
 
   async replay(rows: ReplayRow[]): Promise<ReplayResult> {
     const result = (await this.rpc.call('run_journal_replay', { p_records: rows })) as {
-      applied: number; skipped: number; duplicates: Array<{ run_id: string; duplicate_of: string }>;
+      applied: number; skipped: number; orphaned?: number; duplicates: Array<{ run_id: string; duplicate_of: string }>;
     };
     return {
-      applied: result.applied, skipped: result.skipped,
+      applied: result.applied, skipped: result.skipped, orphaned: result.orphaned ?? 0,
       duplicates: result.duplicates.map((d) => ({ runId: d.run_id, duplicateOf: d.duplicate_of })),
     };
   }

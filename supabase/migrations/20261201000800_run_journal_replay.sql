@@ -23,8 +23,9 @@ create index if not exists runs_journaled on runs (journaled_at) where journaled
 --   step     inserts the step keyed by the record id (skipped when present), with the journal's time
 --   finish   = run_finish, with the journal's finish time and latency (its totals are recomputed from the steps)
 --   answer   = run_set_answer
--- A JSON null field reads as SQL null (nullif), exactly as an omitted argument of the live function would.
--- Returns {"applied": n, "skipped": n, "duplicates": [{"run_id", "duplicate_of"}]}.
+-- A record of a run that is not in the database (its start was dropped by the journal's size or age bound) is
+-- counted as orphaned and skipped. A JSON null field reads as SQL null (nullif), exactly as an omitted argument of
+-- the live function would. Returns {"applied": n, "skipped": n, "orphaned": n, "duplicates": [{"run_id", "duplicate_of"}]}.
 create or replace function run_journal_replay(p_records jsonb) returns jsonb
 language plpgsql as $$
 declare
@@ -36,6 +37,7 @@ declare
   n integer;
   v_applied integer := 0;
   v_skipped integer := 0;
+  v_orphaned integer := 0;
   v_duplicates jsonb := '[]'::jsonb;
 begin
   for rec in select value from jsonb_array_elements(coalesce(p_records, '[]'::jsonb)) loop
@@ -61,6 +63,10 @@ begin
       if v_existing is not null then
         v_duplicates := v_duplicates || jsonb_build_array(jsonb_build_object('run_id', v_run, 'duplicate_of', v_existing));
       end if;
+    elsif not exists (select 1 from runs where id = v_run) then
+      -- The run's start was dropped from the journal by its size or age bound: nothing to attach this record to.
+      v_orphaned := v_orphaned + 1;
+      continue;
     elsif rec->>'type' = 'step' then
       v_key := (rec->>'id')::uuid;
       if exists (select 1 from run_steps where run_id = v_run and journal_key = v_key) then
@@ -68,9 +74,6 @@ begin
         continue;
       end if;
       update runs set step_count = step_count + 1, journaled_at = coalesce(journaled_at, now()) where id = v_run returning step_count into n;
-      if not found then
-        raise exception 'run_journal_replay: no run %', v_run using errcode = 'P0002';
-      end if;
       insert into run_steps (run_id, seq, kind, name, agent_id, agent_version, model, tokens_in, tokens_out, cost_usd,
                              latency_ms, status, error_class, detail, created_at, journal_key)
       values (v_run, n, rec->>'kind', rec->>'name', rec->>'agent_id', (rec->>'agent_version')::integer, rec->>'model',
@@ -97,7 +100,7 @@ begin
     end if;
     v_applied := v_applied + 1;
   end loop;
-  return jsonb_build_object('applied', v_applied, 'skipped', v_skipped, 'duplicates', v_duplicates);
+  return jsonb_build_object('applied', v_applied, 'skipped', v_skipped, 'orphaned', v_orphaned, 'duplicates', v_duplicates);
 end $$;
 
 create or replace function app_schema_version() returns jsonb
