@@ -219,6 +219,9 @@ export class JournalFiles {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
     try {
+      // Segments are the unit of replay and of dropping: one spans at most an eighth of the age bound, so the bound
+      // drops old records, not the new ones written into an old segment.
+      if (this.active?.segment.oldestAt != null && this.now() - this.active.segment.oldestAt >= this.settings.maxAgeMs / 8) await this.closeActive();
       const active = await this.openActive();
       const text = batch.map((b) => b.line).join('');
       await active.handle.write(text);
@@ -230,10 +233,8 @@ export class JournalFiles {
       for (const b of batch) active.segment.runIds.add(b.runId);
       this.writeFailing = false;
       for (const b of batch) b.resolve();
-      // Segments are the unit of replay and of dropping: small enough that a bound drops little at a time.
-      const tooBig = active.segment.bytes >= this.segmentBytes();
-      const tooOld = this.now() - active.segment.oldestAt >= this.settings.maxAgeMs / 8;
-      if (tooBig || tooOld) await this.closeActive();
+      // And at most an eighth of the size bound (segmentBytes), so the size bound drops little at a time.
+      if (active.segment.bytes >= this.segmentBytes()) await this.closeActive();
       await this.dropOverBounds();
     } catch (error) {
       if (!this.writeFailing) this.logger.error({ err: error }, 'run-log journal write failed');
@@ -286,9 +287,10 @@ export class JournalFiles {
     const active = this.active;
     if (!active) return;
     this.active = undefined;
-    await active.handle.close().catch((error: unknown) => this.logger.warn({ err: error }, 'run-log journal segment did not close cleanly'));
+    // Counted as sealed at once (its records are synced already), so the backlog never misses it while it closes.
     if (active.segment.records > 0) this.sealed.push(active.segment);
-    else await unlink(active.segment.path).catch(() => {});
+    await active.handle.close().catch((error: unknown) => this.logger.warn({ err: error }, 'run-log journal segment did not close cleanly'));
+    if (active.segment.records === 0) await unlink(active.segment.path).catch(() => {});
   }
 
   /** This process's slot: the lowest-numbered one nobody alive holds. */
