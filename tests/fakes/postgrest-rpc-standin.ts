@@ -14,6 +14,9 @@ export interface RpcStandin {
   calls: Array<{ fn: string; args: Record<string, unknown> }>;
   /** Make the next n requests fail at the HTTP level (simulates an outage). */
   failNext(n: number, status?: number): void;
+  /** Until called with null, every request is answered as a gateway in front of a dead PostgREST answers: this
+   *  HTTP status with an HTML body and no PostgREST error code (as Supabase's edge does with 502/503/504). */
+  gatewayDown(status: number | null): void;
   close(): Promise<void>;
 }
 
@@ -21,6 +24,7 @@ export async function startRpcStandin(sql: SqlClient, serviceKey: string): Promi
   const calls: RpcStandin['calls'] = [];
   let failures = 0;
   let failStatus = 503;
+  let gatewayStatus: number | null = null;
   const server: Server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -30,6 +34,10 @@ export async function startRpcStandin(sql: SqlClient, serviceKey: string): Promi
     if (req.method !== 'POST' || !match) return send(404, { code: 'PGRST404', message: 'not found' });
     if (req.headers.apikey !== serviceKey || req.headers.authorization !== `Bearer ${serviceKey}`) {
       return send(401, { code: 'PGRST301', message: 'invalid JWT' });
+    }
+    if (gatewayStatus !== null) {
+      res.writeHead(gatewayStatus, { 'content-type': 'text/html' });
+      return res.end(`<html><head><title>${gatewayStatus} Bad Gateway</title></head><body><center><h1>${gatewayStatus} Bad Gateway</h1></center></body></html>`);
     }
     if (failures > 0) {
       failures--;
@@ -74,6 +82,7 @@ export async function startRpcStandin(sql: SqlClient, serviceKey: string): Promi
     url: `http://127.0.0.1:${port}`,
     calls,
     failNext(n, status = 503) { failures = n; failStatus = status; },
+    gatewayDown(status) { gatewayStatus = status; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
