@@ -8,7 +8,7 @@ import { openPostgres } from '../../src/store/postgres/pg-client.js';
 import { classifySqlError, SqlTransport } from '../../src/store/sql-transport.js';
 import { Store } from '../../src/store/store.js';
 import { askAndWait, slash } from '../commands/slack-helpers.js';
-import { mentionEvent } from '../fakes/slack-events.js';
+import { mentionEvent, threadReplyEvent } from '../fakes/slack-events.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
 import { findPostgresBinaries, startPostgresServer, type PostgresServer } from '../support/postgres-server.js';
 
@@ -65,6 +65,17 @@ describe.skipIf(!findPostgresBinaries())('database outage mid-conversation (Post
     expect(answersTo(first.event.ts)).toHaveLength(1);
     expect(answersTo(first.event.ts)[0].text ?? JSON.stringify(answersTo(first.event.ts)[0].blocks)).toContain('Summarize the last release notes');
 
+    // A follow-up in the thread the bot answered during the outage (no mention): known from the journal, answered.
+    const followUp = threadReplyEvent({ text: 'Make it shorter', user: 'U1', channel: 'C1', thread_ts: first.event.ts });
+    await h.send(followUp);
+    await eventually(() => answersTo(first.event.ts).length === 2, 15_000);
+    // A goal needs the database (its task graph and progress live there): the user is told, and gets a direct answer.
+    const goal = mentionEvent({ text: 'plan: research competitors, then draft the announcement', user: 'U2', channel: 'C1' });
+    await h.send(goal);
+    await eventually(() => answersTo(goal.event.ts).length === 1, 15_000);
+    expect(h.slack.messages('C1').some((m) => m.thread_ts === goal.event.ts && /database is unreachable right now, so I can't run this as a planned goal/.test(m.text ?? ''))).toBe(true);
+    await h.settled();
+
     // A command that needs the database says so, and what still works.
     const cmd = await slash(h, '/workflows', '');
     expect(cmd.status).toBe(200);
@@ -75,7 +86,7 @@ describe.skipIf(!findPostgresBinaries())('database outage mid-conversation (Post
     const degraded = await eventually(async () => { const b = await health(); return b.status === 'degraded' ? b : null; });
     expect(degraded.checks.store).toBe('degraded');
     expect(degraded.outage.store.reachable).toBe(false);
-    expect(degraded.outage.journal.runs).toBeGreaterThanOrEqual(3); // two mentions and the command
+    expect(degraded.outage.journal.runs).toBeGreaterThanOrEqual(5); // three mentions, the follow-up and the command
     expect(degraded.outage.journal.records).toBeGreaterThan(degraded.outage.journal.runs);
     expect(degraded.outage.journal.bytes).toBeGreaterThan(0);
     expect(degraded.outage.journal.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
@@ -92,7 +103,7 @@ describe.skipIf(!findPostgresBinaries())('database outage mid-conversation (Post
     expect(ok.checks.store).toBe(true);
     expect(await metricValue('improver_journal_backlog_runs')).toBe(0);
 
-    for (const event of [first, second]) {
+    for (const event of [first, second, followUp, goal]) {
       const runs = await h.store.runs.find({ workspaceId: 'T1', eventId: event.event_id });
       expect(runs).toHaveLength(1);
       const run = (await h.store.runs.get(runs[0]!.id))!;
@@ -108,9 +119,9 @@ describe.skipIf(!findPostgresBinaries())('database outage mid-conversation (Post
     try {
       const { rows } = await sql.query<{ event_id: string; journaled: boolean; n: string }>(
         'select event_id, journaled_at is not null as journaled, count(*) over (partition by event_id) as n from runs where event_id = any($1)',
-        [[before.event.event_id, first.event_id, second.event_id]]);
+        [[before.event.event_id, first.event_id, second.event_id, followUp.event_id, goal.event_id]]);
       expect(Object.fromEntries(rows.map((r) => [r.event_id, [r.journaled, Number(r.n)]]))).toEqual({
-        [before.event.event_id]: [false, 1], [first.event_id]: [true, 1], [second.event_id]: [true, 1],
+        [before.event.event_id]: [false, 1], [first.event_id]: [true, 1], [second.event_id]: [true, 1], [followUp.event_id]: [true, 1], [goal.event_id]: [true, 1],
       });
     } finally {
       await sql.end();
