@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import {
   breakStale, createExclusive, liveness, markHeld, markReleased, newRecord, readRecord, removeIfHeldBy, type HolderRecord,
-} from '../store/pglite/lock-file.js';
+} from '../store/lock-file.js';
 import { parseRecord, type JournalRecord } from './records.js';
 
 export interface JournalSettings {
