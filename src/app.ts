@@ -167,7 +167,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     arms: arms ?? NO_EXPERIMENTS,
     policies: [
       // Budgets are controls, not learning: enforced whatever LEARNING_ENABLED says.
-      new BudgetPolicy({ budgets: store.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger }),
+      new BudgetPolicy({ budgets: outage.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger }),
       ...(arms ? [new CachePolicy({ cache: store.cache, experiments: store.experiments, arms, logger })] : []),
     ],
   });

@@ -1,5 +1,6 @@
 import type { Logger } from '../ops/logger.js';
 import { KnownThreads } from '../outage/known-threads.js';
+import { LastKnownBudgets } from '../outage/last-known-budgets.js';
 import { LastKnownAgents } from '../outage/last-known-agents.js';
 import { StoreReachability } from '../outage/reachability.js';
 import { RunReplayStore } from '../store/journal-replay.js';
@@ -30,6 +31,7 @@ export class OutageMode {
   readonly reach: StoreReachability;
   readonly agents: LastKnownAgents;
   readonly threads: KnownThreads;
+  readonly budgets: LastKnownBudgets;
   readonly runs: JournaledRunStore;
   readonly files: JournalFiles;
   readonly flusher: JournalFlusher;
@@ -40,6 +42,7 @@ export class OutageMode {
     this.files = new JournalFiles(settings, log);
     this.runs = new JournaledRunStore({ runs: store.runs, journal: this.files, reach: this.reach, logger: log, windowMs: settings.maxAgeMs });
     this.agents = new LastKnownAgents(store.agents, this.reach);
+    this.budgets = new LastKnownBudgets(store.budgets, this.reach);
     this.threads = new KnownThreads(store.runs, this.reach, (w, c, t) => this.runs.knowsThread(w, c, t));
     this.flusher = new JournalFlusher({
       files: this.files, replay: new RunReplayStore(store.transport), ping: () => store.ping(), reach: this.reach,

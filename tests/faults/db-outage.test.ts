@@ -50,7 +50,21 @@ describe.skipIf(!findPostgresBinaries())('database outage mid-conversation (Post
     expect(before.run.status).toBe('succeeded');
     expect(await health()).toMatchObject({ status: 'ok', checks: { store: true } });
 
+    // A user whose budget is used up (seen by a live request just before the outage) stays refused during it.
+    await h.store.budgets.set({ scope: 'user', scopeId: 'U3', period: 'daily', limitUsd: 0.01, action: 'refuse' });
+    h.openai.setResponder((req) => ({ text: `Answer: ${req.lastUserMessage.slice(0, 80)}`, usage: { prompt_tokens: 100_000, completion_tokens: 10_000 } })); // $0.056 on gpt-4.1-mini
+    await askAndWait(h, 'A first question within the budget', { user: 'U3' });
+    h.openai.reset();
+    const overLive = mentionEvent({ text: 'A second question over the budget', user: 'U3', channel: 'C1' });
+    await h.send(overLive);
+    await eventually(() => h.slack.messages('C1').some((m) => m.thread_ts === overLive.event.ts && /is used up/.test(m.text ?? '')));
+    await h.settled();
+
     server.halt();
+
+    const overDown = mentionEvent({ text: 'A third question during the outage', user: 'U3', channel: 'C1' });
+    await h.send(overDown);
+    await eventually(() => h.slack.messages('C1').some((m) => m.thread_ts === overDown.event.ts && /is used up/.test(m.text ?? '')), 15_000);
 
     // A mention during the outage: answered by the model from the last-known general specialist.
     const first = mentionEvent({ text: 'Summarize the last release notes please', user: 'U1', channel: 'C1' });
