@@ -25,9 +25,11 @@ type Payload = JournalRecord extends infer R ? R extends JournalRecord ? Omit<R,
  *
  * Exactly-once while the database is down: the database's run_start (unique workspace + event id, and workspace +
  * channel + message ts) cannot be asked, so this process keeps those keys in memory for the journal's window
- * (JOURNAL_MAX_AGE_HOURS, at most `maxKeys` keys), for runs started in the journal and in the store alike. A
- * second delivery of an event this process has seen is a duplicate, checked and reserved synchronously (no await
- * between), so two concurrent deliveries cannot both claim it. What this does NOT cover: another instance. Two
+ * (JOURNAL_MAX_AGE_HOURS, at most `maxKeys` keys), for runs started in the journal and in the store alike. The keys
+ * of runs the database started are consulted only while it is down (while up, run_start decides: lease takeovers,
+ * other instances); the keys of journaled runs always, since the database may not have them yet. A second delivery
+ * is a duplicate, checked and reserved synchronously (no await between), so two concurrent deliveries cannot both
+ * claim it. What this does NOT cover: another instance. Two
  * instances on one database that both receive one event during the outage (a Slack retry landing elsewhere, or
  * app_mention and message of one message sent to different instances) both answer it; when their journals are
  * replayed the second run is kept with its keys cleared and `duplicate_of` naming the first. A process restarted
@@ -73,7 +75,7 @@ export class JournaledRunStore implements RunWrites {
       try {
         // While it answers, the database decides (a lease taken over after a crash, another instance's claim).
         const result = await this.deps.runs.start(input);
-        for (const key of keys) this.seen.set(key, result.run);
+        for (const key of keys) this.seen.set(key, slim(result.run));
         if (result.claimed) this.runs.set(result.run.id, result.run);
         return result;
       } catch (error) {
@@ -86,7 +88,7 @@ export class JournaledRunStore implements RunWrites {
     if (known) return { run: known, created: false, claimed: false };
     const at = this.now();
     const run = newRun(randomUUID(), input, at);
-    for (const key of keys) this.journaledKeys.set(key, run);
+    for (const key of keys) this.journaledKeys.set(key, slim(run));
     this.sticky.add(run.id);
     this.runs.set(run.id, run);
     try {
@@ -175,6 +177,11 @@ export class JournaledRunStore implements RunWrites {
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
+}
+
+/** What a duplicate delivery needs of its run (the id): up to maxKeys are kept, so not the request text. */
+function slim(run: Run): Run {
+  return { ...run, requestText: '', serving: null };
 }
 
 /** The Slack keys run_start deduplicates on (see supabase/migrations: runs_event_key, runs_message_key). */
