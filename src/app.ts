@@ -86,14 +86,15 @@ export interface RunningApp {
 /** Composition root shared by main.ts and the integration tests: picks adapters and wires everything. */
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
   const { logger } = options;
-  const store = options.store ?? (await openStore(config.store));
+  const opened = options.store ?? (await openStore(config.store));
   // Prometheus metrics (GET /metrics) and, with OTEL_EXPORTER_OTLP_ENDPOINT, traces: both observe runs, model and tool calls.
   const metrics = new AppMetrics((model, tokensIn, tokensOut) => config.model.catalogue.costOf(model, tokensIn, tokensOut));
   const tracing = config.telemetry.tracing ? createTracing(config.telemetry.tracing, logger) : null;
   const observers = tracing ? [metrics, tracing.runs] : [metrics];
   // Through a database outage the fast path answers from last-known agent configs and the run log writes to an
   // on-disk journal, replayed once when the database is back (src/journal, docs/OPERATING-outage.md).
-  const outage = new OutageMode(store, config.journal, logger);
+  const outage = new OutageMode(opened, config.journal, logger);
+  const store = outage.store; // fails fast while the database is known down
   const runLog = new RunLog(outage.runs, config.model.catalogue, logger, observers);
   const endpoint = config.model.endpoint;
   // Every model call of the app goes through this one metered port (see src/model).
@@ -287,9 +288,10 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       health: {
         ready: () => ready,
         checks: {
-          // Degraded also while the journal is being replayed: "ok" means every run is in the database.
+          // Degraded also until the flusher's probe has seen the database back and replayed the journal: "ok" means
+          // new runs go to the database and every run is in it.
           store: async () => {
-            if (await store.ping()) return outage.files.backlog().records > 0 ? 'degraded' : true;
+            if (await store.ping()) return outage.reach.down || outage.files.backlog().records > 0 ? 'degraded' : true;
             outage.reach.markDown(storeUnavailable('the database did not answer the health check'));
             return outage.health().state === 'degraded' ? 'degraded' : false;
           },

@@ -40,6 +40,8 @@ export class JournalFlusher {
     onReplayed: (finishedRunIds: string[]) => void;
     logger: Logger;
     intervalMs?: number;
+    /** A ping not answered within this is "still down" (default 5 s). */
+    probeDeadlineMs?: number;
   }) {}
 
   start(): void {
@@ -65,7 +67,7 @@ export class JournalFlusher {
     if (!reach.down && files.backlog().records === 0) return null;
     // The age bound holds through a long outage too, not only when something is written.
     if (files.backlog().records > 0) await files.trim();
-    if (!(await this.deps.ping().catch(() => false))) return null;
+    if (!(await this.probe())) return null;
     reach.markUp();
     await files.seal();
     const report: FlushReport = { segments: 0, applied: 0, skipped: 0, rejected: 0, duplicates: 0, orphaned: 0 };
@@ -77,6 +79,17 @@ export class JournalFlusher {
       this.deps.logger.info({ ...report, backlog: files.backlog() }, 'run-log journal replayed into the database');
     }
     return report;
+  }
+
+  /** The ping with a deadline: a hung connection must not stop the probing for good. */
+  private async probe(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), this.deps.probeDeadlineMs ?? 5000); timer.unref(); });
+    try {
+      return await Promise.race([this.deps.ping().catch(() => false), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** False when the database went away meanwhile (the segment stays, to be replayed again). */
@@ -123,7 +136,7 @@ export class JournalFlusher {
     report.duplicates += result.duplicates.length;
     for (const d of result.duplicates) {
       this.deps.logger.warn({ runId: d.runId, duplicateOf: d.duplicateOf },
-        'a run answered during the outage was also answered by another run (another instance): both are kept, this one marked duplicate_of');
+        'a run journaled during the outage found its Slack key held by another run (another instance answered it, or a claim that answered after its deadline): both are kept, this one marked duplicate_of');
     }
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { AppError } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { isStoreUnavailable, type StoreReachability } from '../outage/reachability.js';
 import type {
@@ -49,6 +50,8 @@ export class JournaledRunStore implements RunWrites {
     runs: RunWrites; journal: JournalFiles; reach: StoreReachability; logger: Logger;
     /** The exactly-once window (JOURNAL_MAX_AGE_HOURS). */
     windowMs: number; maxKeys?: number; now?: () => number;
+    /** How long run_start may take before the database is taken as down (default 5 s). */
+    startDeadlineMs?: number;
   }) {
     this.runs = new LRUCache({ max: 20_000 });
     this.seen = new LRUCache({ max: deps.maxKeys ?? 100_000, ttl: deps.windowMs });
@@ -74,7 +77,7 @@ export class JournaledRunStore implements RunWrites {
     if (!this.deps.reach.down) {
       try {
         // While it answers, the database decides (a lease taken over after a crash, another instance's claim).
-        const result = await this.deps.runs.start(input);
+        const result = await this.liveStart(input);
         for (const key of keys) this.seen.set(key, slim(result.run));
         if (result.claimed) this.runs.set(result.run.id, result.run);
         return result;
@@ -101,6 +104,45 @@ export class JournaledRunStore implements RunWrites {
     }
     if (input.channelId) this.threads.set(`${input.workspaceId}:${input.channelId}:${input.threadTs ?? input.messageTs ?? ''}`, true);
     return { run, created: true, claimed: true };
+  }
+
+  /**
+   * run_start with a deadline: a database that accepts connections and never answers (a frozen server, a network
+   * black hole on a pooled connection) would otherwise hold the request forever, and nothing else of the request
+   * can start before its run. Past the deadline the database is taken as down and the run starts in the journal.
+   * If the late run_start does commit, that database run is closed as cancelled (its journaled twin answered), so
+   * the event has one answered run; the journaled one is replayed with duplicate_of naming the cancelled one.
+   */
+  private liveStart(input: StartRunInput): Promise<StartRunResult> {
+    const live = this.deps.runs.start(input);
+    const ms = this.deps.startDeadlineMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(storeUnavailable(`run_start did not answer within ${ms} ms`, undefined, { step: 'deadline', deadlineMs: ms })), ms);
+      timer.unref();
+    });
+    return Promise.race([live, deadline]).then((result) => {
+      clearTimeout(timer);
+      return result;
+    }, (error: unknown) => {
+      clearTimeout(timer);
+      if ((error as AppError).details?.step === 'deadline') void this.closeLate(live, input);
+      throw error;
+    });
+  }
+
+  private async closeLate(live: Promise<StartRunResult>, input: StartRunInput): Promise<void> {
+    const late = await live.catch(() => null);
+    if (!late?.claimed) return;
+    const journaled = deliveryKeys(input).map((k) => this.journaledKeys.get(k)).find((r) => r !== undefined);
+    this.deps.logger.warn({ runId: late.run.id, journaledRunId: journaled?.id, eventId: input.eventId },
+      'run_start answered after its deadline: that run is closed as cancelled, the journaled run answered the request');
+    // It answered, but the breaker lets nothing through until the flusher's probe has marked the database up.
+    await this.deps.reach.whenUp();
+    await this.deps.runs.finish(late.run.id, {
+      status: 'cancelled', errorClass: 'STORE_UNAVAILABLE',
+      errorMessage: `run_start answered after its deadline; the request was answered by journaled run ${journaled?.id ?? '(none)'}`,
+    }).catch((error: unknown) => this.deps.logger.warn({ err: error, runId: late.run.id }, 'late run could not be closed'));
   }
 
   async recordServing(runId: string, record: ServingRecord): Promise<void> {

@@ -1,10 +1,11 @@
 import type { Logger } from '../ops/logger.js';
+import { FailFastTransport } from '../outage/fail-fast-transport.js';
 import { KnownThreads } from '../outage/known-threads.js';
 import { LastKnownBudgets } from '../outage/last-known-budgets.js';
 import { LastKnownAgents } from '../outage/last-known-agents.js';
 import { StoreReachability } from '../outage/reachability.js';
 import { RunReplayStore } from '../store/journal-replay.js';
-import type { Store } from '../store/store.js';
+import { Store } from '../store/store.js';
 import { JournalFiles, type JournalBacklog, type JournalSettings } from './journal-files.js';
 import { JournalFlusher } from './journal-flusher.js';
 import { JournaledRunStore } from './journaled-runs.js';
@@ -28,6 +29,8 @@ export interface OutageHealth {
  * replays them when the database is back. See docs/OPERATING-outage.md.
  */
 export class OutageMode {
+  /** The store every component uses: calls fail at once while the database is known down (FailFastTransport). */
+  readonly store: Store;
   readonly reach: StoreReachability;
   readonly agents: LastKnownAgents;
   readonly threads: KnownThreads;
@@ -39,13 +42,16 @@ export class OutageMode {
   constructor(store: Store, settings: JournalSettings, logger: Logger, options: { probeIntervalMs?: number } = {}) {
     const log = logger.child({ component: 'journal' });
     this.reach = new StoreReachability(log);
+    const raw = store;
+    store = new Store(new FailFastTransport(raw.transport, this.reach), raw.control ? { control: raw.control } : {});
+    this.store = store;
     this.files = new JournalFiles(settings, log);
     this.runs = new JournaledRunStore({ runs: store.runs, journal: this.files, reach: this.reach, logger: log, windowMs: settings.maxAgeMs });
     this.agents = new LastKnownAgents(store.agents, this.reach);
     this.budgets = new LastKnownBudgets(store.budgets, this.reach);
     this.threads = new KnownThreads(store.runs, this.reach, (w, c, t) => this.runs.knowsThread(w, c, t));
     this.flusher = new JournalFlusher({
-      files: this.files, replay: new RunReplayStore(store.transport), ping: () => store.ping(), reach: this.reach,
+      files: this.files, replay: new RunReplayStore(raw.transport), ping: () => raw.ping(), reach: this.reach,
       onReplayed: (ids) => this.runs.replayed(ids), logger: log, ...(options.probeIntervalMs ? { intervalMs: options.probeIntervalMs } : {}),
     });
   }

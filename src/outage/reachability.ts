@@ -24,6 +24,7 @@ export class StoreReachability {
   private downSince: number | null = null;
   private lastError: string | undefined;
   private readonly listeners: Array<(reachable: boolean) => void> = [];
+  private waiting: Array<() => void> = [];
 
   constructor(private readonly logger: Logger, private readonly now: () => number = Date.now) {}
 
@@ -47,6 +48,15 @@ export class StoreReachability {
     this.lastError = undefined;
     this.logger.warn({ outageMs }, 'database reachable again: replaying the journal');
     this.tell(true);
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Resolves now when reachable, else at the next markUp(). */
+  whenUp(): Promise<void> {
+    if (this.downSince === null) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   onChange(listener: (reachable: boolean) => void): void {

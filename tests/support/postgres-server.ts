@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +13,18 @@ export interface PostgresServer {
   url: string;
   port: number;
   binaries: string;
+  /** The data directory (postmaster.pid names the server's process). */
+  dataDir: string;
   /** Stops and removes the server and its data. */
   stop(): void;
   /** Stops the server as a crash or an outage would (immediate shutdown), keeping its data: connections are refused. */
   halt(): void;
   /** Starts a halted server again on the same port with the same data. */
   resume(): void;
+  /** SIGSTOPs this server's postmaster and backends: connections stay open and are accepted, nothing answers. */
+  freeze(): void;
+  /** SIGCONTs what freeze() stopped. */
+  thaw(): void;
 }
 
 export function findPostgresBinaries(): string | null {
@@ -62,15 +68,26 @@ export async function startPostgresServer(): Promise<PostgresServer | null> {
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dataDir: data,
     port,
     binaries: bin,
     stop() {
       if (stopped) return;
       stopped = true;
+      try { for (const pid of serverPids(data)) process.kill(pid, 'SIGCONT'); } catch { /* not running */ }
       halt();
       rmSync(dir, { recursive: true, force: true });
     },
     halt,
     resume: start,
+    freeze() { for (const pid of serverPids(data)) process.kill(pid, 'SIGSTOP'); },
+    thaw() { for (const pid of serverPids(data)) process.kill(pid, 'SIGCONT'); },
   };
+}
+
+/** The postmaster (first line of postmaster.pid) and its children (backends, background workers): this server's only. */
+function serverPids(data: string): number[] {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [postmaster, ...children];
 }
