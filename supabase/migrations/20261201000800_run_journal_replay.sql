@@ -103,7 +103,6 @@ begin
   return jsonb_build_object('applied', v_applied, 'skipped', v_skipped, 'orphaned', v_orphaned, 'duplicates', v_duplicates);
 end $$;
 
-create or replace function app_schema_version() returns jsonb
-language sql stable as $$ select jsonb_build_object('version', 11) $$;
-
-select app_restrict_functions(array['run_journal_replay', 'app_schema_version']);
+-- No app_schema_version() here: 20261201000900 (schema version 10) comes after this file, and a database that got
+-- 0900 first would get this file afterwards; the app's schema check finds run_journal_replay by name in pg_proc.
+select app_restrict_functions(array['run_journal_replay']);
