@@ -18,9 +18,11 @@ import type { Logger } from './ops/logger.js';
 import { DirectAnswer } from './orchestrator/direct-answer.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { RunLog } from './runlog/run-log.js';
+import { OutageMode } from './journal/outage-mode.js';
+import { storeUnavailable } from './store/store-errors.js';
 import { EmbeddingMatcher } from './serving/embedding-matcher.js';
 import { ChatModelRouter } from './serving/model-router.js';
-import { Router } from './serving/router.js';
+import { FALLBACK_AGENT_ID, Router } from './serving/router.js';
 import { ServingDecider } from './serving/serving.js';
 import { StoreWorkflowMatcher } from './workflows/workflow-matcher.js';
 import { ExperimentArms } from './improvement/experiment-arms.js';
@@ -71,6 +73,8 @@ export interface RunningApp {
   goals: GoalRunner;
   /** Tool registry, MCP servers, approvals. */
   tools: ToolLayer;
+  /** Answering through a database outage: reachability, last-known configs, the run-log journal and its flusher. */
+  outage: OutageMode;
   /** The analysts on their schedules; runNow() is what `npm run analyze` and `/improver analyze` call. */
   analysts: { scheduler: Scheduler; jobs: JobName[] };
   /** Console mode: resolves when the chat ends (/quit, end of input). Server modes: when stopped. */
@@ -82,19 +86,23 @@ export interface RunningApp {
 /** Composition root shared by main.ts and the integration tests: picks adapters and wires everything. */
 export async function startApp(config: Config, options: StartOptions): Promise<RunningApp> {
   const { logger } = options;
-  const store = options.store ?? (await openStore(config.store));
+  const opened = options.store ?? (await openStore(config.store));
   // Prometheus metrics (GET /metrics) and, with OTEL_EXPORTER_OTLP_ENDPOINT, traces: both observe runs, model and tool calls.
   const metrics = new AppMetrics((model, tokensIn, tokensOut) => config.model.catalogue.costOf(model, tokensIn, tokensOut));
   const tracing = config.telemetry.tracing ? createTracing(config.telemetry.tracing, logger) : null;
   const observers = tracing ? [metrics, tracing.runs] : [metrics];
-  const runLog = new RunLog(store.runs, config.model.catalogue, logger, observers);
+  // Through a database outage the fast path answers from last-known agent configs and the run log writes to an
+  // on-disk journal, replayed once when the database is back (src/journal, docs/OPERATING-outage.md).
+  const outage = new OutageMode(opened, config.journal, logger);
+  const store = outage.store; // fails fast while the database is known down
+  const runLog = new RunLog(outage.runs, config.model.catalogue, logger, observers);
   const endpoint = config.model.endpoint;
   // Every model call of the app goes through this one metered port (see src/model).
   const models = new Models(options.modelPort ?? (endpoint ? new LangChainModelPort(endpoint) : null), observers);
   // Built-in tools, MCP servers (connecting in the background) and approvals, shared by every specialist.
   const tools = createToolLayer(config.tools, { store, logger });
   const pool = new AgentPool({
-    store,
+    store: { agents: outage.agents },
     logger,
     poolMax: config.agents.poolMax,
     idleTtlMs: config.agents.idleTtlMs,
@@ -125,7 +133,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     } : {}),
   });
   const goalPath = new GoalPath({
-    runner: goalRunner, runLog, store, agents: pool, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds, keepAnswers: config.learning.enabled,
+    runner: goalRunner, runLog, store: { ...store, agents: outage.agents }, agents: pool, storeDown: () => outage.reach.down, maxTasks: config.goals.maxTasks, goalSeconds: config.goals.maxSeconds, keepAnswers: config.learning.enabled,
     planner: models.configured ? new ModelPlanner({ models, model: plannerModel, maxRetries: config.model.maxRetries }) : null,
   });
   // Admin notices (budget alerts, recurring errors, the digest) go to ADMIN_CHANNEL (Slack) or the console once the surface is up.
@@ -149,18 +157,18 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
   await store.putSetting('score_weights', config.learning.scoreWeights).catch((error: unknown) => logger.warn({ err: error }, 'score weights not saved'));
   // The one place that decides what serves a request (workflow, goal, or which agent version on which model).
   const serving = new ServingDecider({
-    router: new Router(store.agents, models.configured ? new ChatModelRouter({ models, model: plannerModel }) : null, {
+    router: new Router(outage.agents, models.configured ? new ChatModelRouter({ models, model: plannerModel }) : null, {
       embeddings: models.configured && config.model.embeddingModel ? new EmbeddingMatcher({ models, model: config.model.embeddingModel }) : null,
     }),
-    agents: store.agents,
-    threads: store.runs,
+    agents: outage.agents,
+    threads: outage.threads,
     workflows: new StoreWorkflowMatcher(store.workflows),
     canPlan: models.configured,
     // Live experiments choose their arm here; LEARNING_ENABLED=false serves the current versions only.
     arms: arms ?? NO_EXPERIMENTS,
     policies: [
       // Budgets are controls, not learning: enforced whatever LEARNING_ENABLED says.
-      new BudgetPolicy({ budgets: store.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger }),
+      new BudgetPolicy({ budgets: outage.budgets, notices, downgradeModel: config.analysts.downgradeModel, logger }),
       ...(arms ? [new CachePolicy({ cache: store.cache, experiments: store.experiments, arms, logger })] : []),
     ],
   });
@@ -210,6 +218,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
 
 
   metrics.watchRunsInFlight(() => orchestrator.activeRuns);
+  metrics.watchJournal(() => ({ reachable: !outage.reach.down, ...outage.files.backlog() }));
   if (loop) metrics.watchExperiments(async () => (await store.experiments.list('running')).length);
   // GET /metrics: on METRICS_PORT's own server when set, else on the Slack server's port (see serveMetrics).
   const { onMainPort: metricsOnMainPort, server: metricsServer } = await serveMetrics(config.telemetry.metrics, () => metrics.scrape());
@@ -236,6 +245,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       logger.info({ finished: done, interrupted, goalsReleased: released }, 'in-flight runs settled');
       await pool.close();
       await tools.close();
+      await outage.close(); // a last replay if the database answers; what is left stays on disk for the next start
       await tracing?.shutdown(); // after the drain: interrupted runs' spans are in the last export
       await store.close();
       resolveFinished();
@@ -243,6 +253,8 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     return stopping;
   };
 
+  // Records a dead process left in the journal are replayed now; the general specialist is read before its first request.
+  await outage.start([FALLBACK_AGENT_ID]);
   // Scheduled analysts start with the surface; a failing analyst is recorded and never touches answering.
   analysts.scheduler.start();
   // Embedded PGlite is this process's alone: `npm run analyze` hands its work here over a loopback endpoint.
@@ -272,7 +284,22 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     slackApp = createSlackApp({
       config, orchestrator, store, logger, features: slackFeatures, approvals: tools.approvals,
       // Optional MCP servers only show their state; one marked `required` in MCP_CONFIG also decides 200/503.
-      health: { ready: () => ready, checks: { store: () => store.ping(), ...tools.health.checks }, details: tools.health.details },
+      // The database down while answers still flow (journal accepting) is "degraded", still 200 for a load balancer.
+      health: {
+        ready: () => ready,
+        checks: {
+          // Degraded also until the flusher's probe has seen the database back and replayed the journal: "ok" means
+          // new runs go to the database and every run is in it.
+          store: async () => {
+            if (await store.ping()) return outage.reach.down || outage.files.backlog().records > 0 ? 'degraded' : true;
+            outage.reach.markDown(storeUnavailable('the database did not answer the health check'));
+            return outage.health().state === 'degraded' ? 'degraded' : false;
+          },
+          ...tools.health.checks,
+        },
+        details: () => ({ ...tools.health.details?.(), outage: outage.health() }),
+      },
+      threads: outage.threads,
       ...(metricsOnMainPort ? { metrics: metricsOnMainPort } : {}),
       ...(options.slackClientOptions ? { clientOptions: options.slackClientOptions } : {}),
     });
@@ -289,5 +316,5 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
     resumeTimer = setInterval(() => void resume(), 30_000);
     resumeTimer.unref();
   }
-  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), ...(metricsServer ? { metricsPort: metricsServer.port } : {}), store, orchestrator, pool, goals: goalRunner, tools, analysts, finished, stop };
+  return { mode: config.slack.kind, ...(port !== undefined ? { port } : {}), ...(metricsServer ? { metricsPort: metricsServer.port } : {}), store, orchestrator, pool, goals: goalRunner, tools, outage, analysts, finished, stop };
 }

@@ -1,3 +1,4 @@
+import { asAppError, type AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { asCommandRun } from '../runlog/command-runs.js';
 import type { RunLog } from '../runlog/run-log.js';
@@ -62,9 +63,10 @@ export function createImproverCommands(deps: ImproverCommandDeps): CommandDispat
     if (!handler) return reply(`Unknown command /${name}.`);
     try {
       return await handler(deps.store, text, context);
-    } catch (error) {
-      deps.logger.error({ err: error, command: name }, 'command failed');
-      return { ...reply(`Sorry, /${name} failed: I could not reach my database or something broke on my side. Please try again in a minute.`), failed: true } as CommandReply;
+    } catch (raw) {
+      const error = asAppError(raw);
+      deps.logger.error({ err: error, code: error.code, command: name }, 'command failed');
+      return { ...reply(commandFailure(name, error)), failed: error.code } as CommandReply;
     }
   };
   return {
@@ -75,9 +77,23 @@ export function createImproverCommands(deps: ImproverCommandDeps): CommandDispat
       const cheap = READ_ONLY.has(name) && !/^\s*delete\b/i.test(text);
       return asCommandRun(deps.runLog, deps.logger, {
         name: `/${name}`, text, workspaceId: context.workspaceId, userId: context.userId, channelId: context.channelId, surface: context.surface, cheap,
-      }, () => run(name, text, context), (result) => ((result as { failed?: boolean }).failed
-        ? { status: 'failed', errorClass: 'INTERNAL' }
-        : result.invalid ? { status: 'refused', errorClass: 'INPUT_INVALID' } : { status: 'succeeded' }));
+      }, () => run(name, text, context), (result) => {
+        const failed = (result as { failed?: ErrorCode }).failed;
+        if (failed) return { status: 'failed', errorClass: failed };
+        return result.invalid ? { status: 'refused', errorClass: 'INPUT_INVALID' } : { status: 'succeeded' };
+      });
     },
   };
+}
+
+/** What the user reads when a command could not be done: an outage, a refused query and a bug are told apart. */
+export function commandFailure(name: string, error: AppError): string {
+  switch (error.code) {
+    case 'STORE_UNAVAILABLE':
+      return `/${name} needs my database, which I can't reach right now, so nothing was done. Questions in chat still get answers; please run /${name} again in a few minutes.`;
+    case 'STORE_QUERY_FAILED':
+      return `Sorry, /${name} failed: something in that request broke on my side (my database refused it). It is logged; check the arguments, or tell an admin if it keeps happening.`;
+    default:
+      return `Sorry, /${name} failed: something broke on my side. It is logged; please try again in a minute.`;
+  }
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { toolSettingsFrom, type ToolSettings } from './tool-settings.js';
 import { ModelCatalogue, modelPricesSchema, type ModelPrice } from './models.js';
@@ -46,6 +47,8 @@ export interface Config {
   };
   /** DATA_DIR: the embedded database (PGlite store), and the console's log file and charts with any store. */
   dataDir: string;
+  /** The run log's outage journal (src/journal): DATA_DIR/journal, JOURNAL_MAX_MB, JOURNAL_MAX_AGE_HOURS. */
+  journal: { dir: string; maxBytes: number; maxAgeMs: number };
   agents: {
     poolMax: number;
     idleTtlMs: number;
@@ -179,6 +182,11 @@ export function loadConfig(env: Env = process.env): Config {
       } : null,
     },
     dataDir: get('DATA_DIR'),
+    journal: {
+      dir: join(get<string>('DATA_DIR'), 'journal'),
+      maxBytes: Math.round(get<number>('JOURNAL_MAX_MB') * 1024 * 1024),
+      maxAgeMs: Math.round(get<number>('JOURNAL_MAX_AGE_HOURS') * 3_600_000),
+    },
     agents: {
       poolMax: get('AGENT_POOL_MAX'),
       idleTtlMs: Math.round(get<number>('AGENT_IDLE_TTL_HOURS') * 3_600_000),

@@ -89,6 +89,12 @@ export const VARIABLES = [
   { name: 'DATA_DIR', group: 'Storage', shape: 'a directory path', example: './.data',
     description: 'Where embedded PGlite keeps its database when no DATABASE_URL or Supabase is set. The console also keeps its log (logs/improver.log) and /metrics charts (charts/) here, whatever the store.',
     schema: z.string().trim().min(1).default('./.data') },
+  { name: 'JOURNAL_MAX_MB', group: 'Storage', shape: 'megabytes, 1-100000', example: '256',
+    description: 'While the database is unreachable, questions are still answered and their run-log writes go to an on-disk journal under DATA_DIR/journal (fsync\'d, replayed once when the database is back). Past this size the oldest journal segments are dropped (logged with how many records and runs): answering never stops for it, the oldest runs are lost to the run log. See docs/OPERATING-outage.md.',
+    schema: z.coerce.number().min(1).max(100_000).default(256) },
+  { name: 'JOURNAL_MAX_AGE_HOURS', group: 'Storage', shape: 'hours, > 0 (at most 720)', example: '24',
+    description: 'Journal records older than this are dropped (logged with how many), so a very long outage keeps its latest runs. Also how long delivery ids are remembered in memory to answer each Slack event once while the database dedupe is unavailable.',
+    schema: positiveNumber.max(720).default(24) },
   // Server
   { name: 'PORT', group: 'Server', shape: 'a TCP port 1-65535 (0: any free port)', example: '3000',
     description: 'HTTP port: /slack/events in HTTP mode, /health in every server mode.', schema: integer(0, 65535).default(3000) },

@@ -33,6 +33,8 @@ export interface GoalPathDeps {
   synthesisAgentId?: string;
   /** Keep each delivered answer on its run (screening and the cache read it). */
   keepAnswers?: boolean;
+  /** True while the database is unreachable (src/outage): goals keep their state there, so they are not run. */
+  storeDown?: () => boolean;
 }
 
 interface GoalRoute {
@@ -56,6 +58,11 @@ export class GoalPath implements PlanPath {
   constructor(private readonly deps: GoalPathDeps) {}
 
   async answer(ctx: RequestContext, decision: ServingDecision): Promise<HandleOutcome | null> {
+    if (this.deps.storeDown?.()) {
+      // null: the orchestrator answers directly, as for a goal that cannot be planned; the user is told why.
+      await ctx.surface.notify("_My database is unreachable right now, so I can't run this as a planned goal (goals keep their progress there). Here is a direct answer instead; ask again once it is back for the full plan._");
+      return null;
+    }
     if (decision.kind === 'workflow' && decision.workflow) {
       const workflow = decision.workflow;
       return this.runAndAnswer(ctx, { plan: workflow.plan, label: `Workflow: ${workflow.name}`, route: 'workflow', reason: decision.reason, workflowId: workflow.id,

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { AppError } from '../errors.js';
 import type { ArmAssignment, ArmChooser, ExperimentTarget } from '../serving/arms.js';
 import type { Experiment, ExperimentStore } from '../store/experiments.js';
 
@@ -12,7 +13,20 @@ export class ExperimentArms implements ArmChooser {
 
   constructor(private readonly store: Pick<ExperimentStore, 'running' | 'assign'>) {}
 
+  /**
+   * While the database is unreachable no experiment is served (null: the current version answers): the sticky
+   * assignment cannot be read or written, and a run served without one is not counted in any arm.
+   */
   async assign(target: ExperimentTarget, unitKey: string): Promise<ArmAssignment | null> {
+    try {
+      return await this.assignFromStore(target, unitKey);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'STORE_UNAVAILABLE') return null;
+      throw error;
+    }
+  }
+
+  private async assignFromStore(target: ExperimentTarget, unitKey: string): Promise<ArmAssignment | null> {
     const key = `${target.kind}:${target.id}`;
     let cached = this.running.get(key);
     if (!cached) {

@@ -263,8 +263,11 @@ export function userMessageFor(error: AppError): string {
       return typeof error.details.userMessage === 'string' ? error.details.userMessage
         : 'The spending budget for this is used up, so I can\'t answer now. An admin can change it with `/improver budget`.';
     case 'STORE_UNAVAILABLE':
+      // Questions are still answered during an outage (src/journal); this is said only of what needs the database.
+      return "I can't reach my database right now, so I can't do that. Please try again in a few minutes; if it keeps happening, tell an admin.";
     case 'STORE_QUERY_FAILED':
-      return "I can't reach my database right now, so I can't answer safely. Please try again in a minute; if it keeps happening, tell an admin.";
+      // The database is up and refused this one request: retrying it as it is would fail the same way.
+      return 'Something in that request broke on my side: my database refused to store it. It is logged for an admin; please rephrase the request, or tell an admin if it keeps happening.';
     case 'SHUTTING_DOWN':
       return 'The assistant is restarting. Please send the message again in a minute.';
     default:

@@ -99,9 +99,10 @@ export class Orchestrator {
         leaseSeconds: Math.ceil(this.options.requestTimeoutMs / 1000) + 60,
       });
     } catch (raw) {
-      // Without the run log there is no exactly-once guarantee and no record: say so rather than go silent.
-      const error = asAppError(raw, 'STORE_UNAVAILABLE');
-      this.deps.logger.error({ err: error, code: error.code }, 'run log unavailable; request not handled');
+      // No run could be started (the database refused the request, or it is down and the journal cannot take it):
+      // without a run there is no exactly-once guarantee and no record, so say what happened rather than go silent.
+      const error = asAppError(raw);
+      this.deps.logger.error({ err: error, code: error.code, details: error.details }, 'run not started; request not handled');
       await surface.notify(userMessageFor(error));
       return { kind: 'failed', errorCode: error.code };
     }

@@ -52,6 +52,8 @@ export interface SlackAppDeps {
   approvals?: SlackSurfaceOptions['approvals'];
   /** GET /metrics on this server (absent when METRICS_PORT serves it elsewhere). */
   metrics?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** Which threads are the bot's (default: the store; app.ts passes the outage-aware KnownThreads). */
+  threads?: { threadKnown(workspaceId: string, channelId: string, threadTs: string): Promise<boolean> };
 }
 
 export interface SlackApp {
@@ -209,7 +211,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     if (message.channel_type !== 'im') {
       // In channels, answer follow-ups only in threads the bot is already part of; mentions come as app_mention.
       const inThread = message.thread_ts && message.thread_ts !== message.ts;
-      if (!inThread || !(await store.runs.threadKnown(teamId, message.channel, message.thread_ts!))) return;
+      if (!inThread || !(await (deps.threads ?? store.runs).threadKnown(teamId, message.channel, message.thread_ts!))) return;
     }
     await handle({
       event: message, client, teamId, eventId: body.event_id, retry: context,

@@ -108,6 +108,8 @@ export const RPC = {
   tool_approval_get: ['p_approval_id'],
   tool_approval_decide: ['p_approval_id', 'p_user_id', 'p_decision'],
   tool_approval_expire: ['p_approval_id'],
+  // The run log's outage journal, replayed once the database is back (supabase/migrations/20261201000800_run_journal_replay.sql).
+  run_journal_replay: ['p_records'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RpcName = keyof typeof RPC;

@@ -38,21 +38,5 @@ function toParam(value: unknown): unknown {
   return value;
 }
 
-/** Postgres SQLSTATE classes that mean "the database is not reachable right now" rather than "bad query". */
-export function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string') {
-    if (/^(08|57P0|53)/.test(code)) return true;
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-  }
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
-}
-
-export function classifySqlError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  const code = (error as { code?: string })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (isConnectionFailure(error)) return new AppError('STORE_UNAVAILABLE', `database unavailable: ${message}`, { cause: error });
-  return new AppError('STORE_QUERY_FAILED', message, { cause: error, details: code ? { sqlstate: code } : {} });
-}
+/** How a failed statement is classified (STORE_UNAVAILABLE vs STORE_QUERY_FAILED): see store-errors.ts. */
+export { classifySqlError } from './store-errors.js';

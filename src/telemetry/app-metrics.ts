@@ -111,6 +111,19 @@ export class AppMetrics implements RunObserver, ModelCallObserver, ToolCallObser
     });
   }
 
+  /**
+   * The outage journal at scrape time (src/journal, an in-memory read): what waits to be replayed into the run log,
+   * and whether the database answers. A backlog that stays above 0 with the database reachable means replay is stuck.
+   */
+  watchJournal(read: () => { reachable: boolean; runs: number; records: number; bytes: number; dropped: number }): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'improver_journal_backlog_runs', help: 'Runs with run-log records in the outage journal, not yet replayed into the database.', registers, collect() { this.set(read().runs); } });
+    new Gauge({ name: 'improver_journal_backlog_records', help: 'Run-log records (starts, steps, finishes, answers) in the outage journal, not yet replayed.', registers, collect() { this.set(read().records); } });
+    new Gauge({ name: 'improver_journal_backlog_bytes', help: 'Bytes of the outage journal on disk (bounded by JOURNAL_MAX_MB).', registers, collect() { this.set(read().bytes); } });
+    new Counter({ name: 'improver_journal_dropped_records_total', help: 'Journal records dropped by JOURNAL_MAX_MB or JOURNAL_MAX_AGE_HOURS: lost to the run log.', registers, collect() { this.reset(); this.inc(read().dropped); } });
+    new Gauge({ name: 'improver_database_reachable', help: '1 while this process reaches its database, 0 during an outage (answers go on; the run log is journaled).', registers, collect() { this.set(read().reachable ? 1 : 0); } });
+  }
+
   /** AgentPool.stats() at scrape time (a cheap in-memory read); its counts only grow, so they are counters. */
   watchPool(stats: () => PoolStats): void {
     const registers = [this.registry];

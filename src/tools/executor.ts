@@ -157,6 +157,7 @@ async function askApproval(
   let decision: ApprovalDecision = 'denied';
   let decidedBy: string | undefined;
   let approvalId: string = randomUUID();
+  let reason: string | undefined;
   try {
     if (options.approvals) {
       approvalId = await options.approvals.create({
@@ -170,6 +171,10 @@ async function askApproval(
   } catch (error) {
     options.logger.warn({ err: error, tool: tool.name }, 'approval could not be asked or recorded; the call is not run');
     decision = 'denied';
+    // Approvals are recorded in the database (so a click counts once, across instances): during an outage they cannot be.
+    if ((error as { code?: string }).code === 'STORE_UNAVAILABLE') {
+      reason = 'this tool changes something and needs the user\'s approval, which cannot be recorded while the assistant\'s database is unreachable, so it was not run; tell the user to ask again in a few minutes';
+    }
   }
   const waitedMs = Date.now() - started;
   const status: StepStatus = decision === 'approved' ? 'ok' : decision === 'denied' ? 'denied' : 'timeout';
@@ -178,5 +183,5 @@ async function askApproval(
     ...(decision === 'denied' ? { errorClass: 'TOOL_DENIED' } : decision === 'timeout' ? { errorClass: 'APPROVAL_TIMEOUT' } : {}),
     detail: { approvalId, ...(decidedBy ? { decidedBy } : {}) },
   }).catch((error: unknown) => options.logger.warn({ err: error }, 'approval step not recorded'));
-  return { decision, waitedMs };
+  return { decision, waitedMs, ...(reason ? { reason } : {}) };
 }

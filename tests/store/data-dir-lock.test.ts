@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { acquireDataDirLock, CONTROL_FILE, LOCK_FILE, readLockHolder } from '../../src/store/pglite/data-dir-lock.js';
-import { breakStale, createExclusive, liveness, newRecord, readRecord } from '../../src/store/pglite/lock-file.js';
+import { breakStale, createExclusive, liveness, newRecord, readRecord } from '../../src/store/lock-file.js';
 import { openPglite } from '../../src/store/pglite/pglite-client.js';
 import { Child } from './fixtures/child.js';
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -33,7 +36,10 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   slack.addChannel({ id: 'C1', name: 'general', members: ['U1', 'U2', slack.botUserId] });
   const openai = await startOpenAIStandin();
   const store = options.store ?? (await pgliteStore());
+  // DATA_DIR holds the outage journal (src/journal): each harness its own, never the checkout's ./.data.
+  const dataDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'harness-data-'));
   const config = loadConfig({
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl,
     OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseURL, PORT: '0', MODEL_TIMEOUT_MS: '8000', ...env,
   });
@@ -53,6 +59,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     async close() {
       await app.stop();
       await Promise.all([slack.close(), openai.close()]);
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

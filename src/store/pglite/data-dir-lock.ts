@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import {
   breakStale, createExclusive, errorCode, liveness, markHeld, markReleased, newRecord, readRecord, removeIfHeldBy,
   unlinkQuietly, type HolderRecord, type Liveness,
-} from './lock-file.js';
+} from '../lock-file.js';
 
 /**
  * One process per PGlite data directory. PGlite is a single-process database: two processes on the same files

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlClient } from '../sql-client.js';
+import { storeUnavailable } from '../store-errors.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
 /** A PGlite client; opened from a directory, it holds that directory's lock until closed. */
@@ -30,15 +31,26 @@ export async function openPglite(dataDir?: string): Promise<LockedSqlClient> {
   return { ...wrap(db, async () => { await db.close(); lock.release(); }), lock };
 }
 
+/**
+ * PGlite runs in this process, so "unavailable" has one meaning: it was closed (shutdown, or after a fatal error).
+ * Its statement errors carry a SQLSTATE like a server's and are classified by classifySqlError.
+ */
 function wrap(db: PGlite | Transaction, close: () => Promise<void>): SqlClient {
+  const open = () => {
+    if (db instanceof PGlite && db.closed) throw storeUnavailable('the embedded database (PGlite) is closed', undefined, { step: 'closed' });
+  };
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    open();
+    try {
+      return await work();
+    } catch (error) {
+      open(); // closed while the statement ran: that, not the statement, is why it failed
+      throw error;
+    }
+  };
   return {
-    async query<T>(sql: string, params: unknown[] = []) {
-      const result = await db.query<T>(sql, params);
-      return result.rows;
-    },
-    async exec(sql: string) {
-      await db.exec(sql);
-    },
+    query: <T>(sql: string, params: unknown[] = []) => guard(async () => (await db.query<T>(sql, params)).rows),
+    exec: (sql: string) => guard(async () => { await db.exec(sql); }),
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       if (!('transaction' in db)) return fn(wrap(db, close));
       return db.transaction((tx) => fn(wrap(tx, async () => {})));

@@ -1,7 +1,8 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
-import { AppError } from '../../errors.js';
+import type { AppError } from '../../errors.js';
 import { checkedArgs, type RpcArgs, type RpcName, type RpcTransport } from '../rpc.js';
+import { isConnectionSqlState, queryFailed, sqlStateOf, storeUnavailable } from '../store-errors.js';
 
 /**
  * The store over Supabase: each operation is `supabase.rpc(fn, namedArgs)` against the SQL functions that
@@ -27,21 +28,31 @@ export class SupabaseTransport implements RpcTransport {
     try {
       response = await this.client.rpc(name, body);
     } catch (error) {
-      throw new AppError('STORE_UNAVAILABLE', `Supabase unreachable: ${(error as Error).message}`, { cause: error });
+      throw storeUnavailable(`Supabase unreachable: ${(error as Error).message}`, error);
     }
     const { data, error, status } = response;
-    if (error) {
-      // supabase-js reports network failures as an error with status 0 (no HTTP response at all).
-      const unavailable = status === 0 || status >= 500 || /fetch failed|network/i.test(error.message);
-      throw new AppError(unavailable ? 'STORE_UNAVAILABLE' : 'STORE_QUERY_FAILED', `rpc ${name}: ${error.message}`, {
-        cause: error,
-        details: { status, code: error.code },
-      });
-    }
+    if (error) throw classifySupabaseError(name, status, error);
     return data ?? null;
   }
 
   async close(): Promise<void> {
     // supabase-js holds no sockets of its own between requests.
   }
+}
+
+/**
+ * PostgREST's answer, classified like the SQL transports' (store-errors.ts). It forwards the database's SQLSTATE in
+ * `code` (08*, 53* → 503; 57* → 500; 22*, 42*, P0001 → 400; 23503/23505 → 409) and uses PGRST000–PGRST003 for its
+ * own failures to reach the database; supabase-js reports "no HTTP response at all" as status 0. A gateway's
+ * 502/503/504 without a code is the service being down. Everything else is the database refusing the call.
+ */
+export function classifySupabaseError(name: string, status: number, error: { message: string; code?: string }): AppError {
+  const code = error.code ?? '';
+  const details = { status, code };
+  const sqlstate = sqlStateOf(error);
+  const unavailable = status === 0
+    || (sqlstate !== undefined && isConnectionSqlState(sqlstate))
+    || /^PGRST00[0-3]$/.test(code)
+    || (!code && (status === 502 || status === 503 || status === 504));
+  return unavailable ? storeUnavailable(`rpc ${name}: ${error.message}`, error, details) : queryFailed(`rpc ${name}: ${error.message}`, error, details);
 }

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 /**
  * An exclusive file that names its holder: created atomically, judged by whether the holder still lives,
  * broken only by the one contender that wins a guard file for that very holding.
+ * Used by the embedded database's DATA_DIR lock (pglite/data-dir-lock.ts) and the outage journal's slots (src/journal).
  *
  * Why a pid file rather than proper-lockfile: proper-lockfile judges staleness by age (a lock not touched for
  * `stale` ms is taken over). PGlite runs its WASM on the main thread, so a long query or migration can block

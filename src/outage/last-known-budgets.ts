@@ -1,0 +1,38 @@
+import { LRUCache } from 'lru-cache';
+import type { Budget, BudgetStore } from '../store/budgets.js';
+import { isStoreUnavailable, type StoreReachability } from './reachability.js';
+
+type BudgetReads = Pick<BudgetStore, 'status' | 'claimAlert'>;
+
+/**
+ * The budget reads of every request (BudgetPolicy), with the last answer per (workspace, user, agent) kept for a
+ * database outage: a budget already used up keeps refusing or downgrading at its last-known spend, rather than
+ * every budget being ignored (spend during the outage is counted when the journal is replayed). While the
+ * database is known down it is not asked at all, so a request does not wait on a dead connection for its budgets.
+ * A key never read before has no known budgets during the outage: the request is served without them.
+ */
+export class LastKnownBudgets implements BudgetReads {
+  private readonly known = new LRUCache<string, Budget[]>({ max: 10_000 });
+
+  constructor(private readonly budgets: BudgetReads, private readonly reach: StoreReachability) {}
+
+  async status(workspaceId: string, userId?: string, agentId?: string): Promise<Budget[]> {
+    const key = `${workspaceId}:${userId ?? ''}:${agentId ?? ''}`;
+    if (this.reach.down) return this.known.get(key) ?? [];
+    try {
+      const budgets = await this.budgets.status(workspaceId, userId, agentId);
+      this.known.set(key, budgets);
+      return budgets;
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      this.reach.markDown(error);
+      return this.known.get(key) ?? [];
+    }
+  }
+
+  /** An alert is claimed once across instances in the database: during an outage none is claimed (none posted). */
+  async claimAlert(budgetId: string, threshold: 80 | 100, spentUsd: number): Promise<boolean> {
+    if (this.reach.down) return false;
+    return this.budgets.claimAlert(budgetId, threshold, spentUsd);
+  }
+}
