@@ -62,11 +62,13 @@ function finalModel(state: LearningState, agentId: string): string {
 function checks(learning: LearningState, baselineFigures: ThirdFigures[]) {
   const calcModel = finalModel(learning, 'data-analysis');
   const calcCheaper = learning.enhancements.filter((e) => e.category === 'cheaper_model' && e.targetId === 'data-analysis');
+  // A downgrade counts once the loop tried it (screened or served); one still waiting its turn at the end was never tried.
+  const calcTried = calcCheaper.filter((e) => !['proposed', 'screening'].includes(e.status));
   const summarizerModel = finalModel(learning, 'summarizer');
   const selfTargets = targets(baselineFigures[2]!, baselineFigures[0]!);
   return {
     blanketDowngradeLoses: {
-      pass: calcModel === 'gpt-4.1' && calcCheaper.length > 0 && calcCheaper.every((e) => e.status === 'rejected'),
+      pass: calcModel === 'gpt-4.1' && calcTried.length > 0 && calcTried.every((e) => e.status === 'rejected'),
       finalModel: calcModel, cheaperModelProposals: calcCheaper.map((e) => `${e.status}: ${(e.reasons ?? '').slice(0, 200)}`),
     },
     cheapIsFineEndsCheap: { pass: summarizerModel !== 'gpt-4.1', finalModel: summarizerModel },

@@ -1,7 +1,7 @@
 import type { ModelCatalogue } from '../config/models.js';
 import { budgetAlert } from '../budgets/budget-policy.js';
 import type { BudgetStore } from '../store/budgets.js';
-import type { EnhancementStore } from '../store/enhancements.js';
+import type { Enhancement, EnhancementStore } from '../store/enhancements.js';
 import type { RpcTransport } from '../store/rpc.js';
 import { pct, usd } from '../text/format.js';
 import type { AdminNotices, AnalystJob, JobContext, JobResult } from './job.js';
@@ -17,7 +17,7 @@ export class CostAnalyst implements AnalystJob {
   readonly name = 'cost' as const;
 
   constructor(private readonly deps: {
-    store: { budgets: Pick<BudgetStore, 'alertsDue' | 'spend'>; enhancements: Pick<EnhancementStore, 'propose'>; transport: RpcTransport };
+    store: { budgets: Pick<BudgetStore, 'alertsDue' | 'spend'>; enhancements: Pick<EnhancementStore, 'propose' | 'list'>; transport: RpcTransport };
     notices: AdminNotices;
     catalogue: ModelCatalogue;
     defaultModel: string;
@@ -39,14 +39,16 @@ export class CostAnalyst implements AnalystJob {
     if (this.deps.propose) {
       const candidates = (await this.deps.store.transport.call('cost_candidates', { p_since: new Date(now - 7 * 86_400_000) }) as unknown[])
         .map((c) => camel(c) as unknown as CostCandidate);
+      const rejected = candidates.length ? (await this.deps.store.enhancements.list(['rejected'], 500)).filter((e) => e.category === 'cheaper_model') : [];
       for (const c of candidates) {
         const model = c.model ?? this.deps.defaultModel;
         const cheaper = cheaperModel(model, this.deps.catalogue);
         if (!cheaper) continue;
+        if (!enoughNewEvidence(c, cheaper.model, rejected)) continue;
         const saving = 1 - cheaper.price / cheaper.from;
         const filed = await this.deps.store.enhancements.propose({
           source: 'analytics', targetKind: 'agent', targetId: c.agentId, category: 'cheaper_model',
-          change: { model: cheaper.model, from: model, baseVersion: c.version },
+          change: { model: cheaper.model, from: model, baseVersion: c.version, runs: c.runs },
           expectedImpact: `about ${pct(saving)} cheaper per answer at equal success`,
           reasons: `${c.runs} answers in 7 days, ${pct(c.successRate)} succeeded, ${usd(c.costPerRun)} per answer on ${model}`,
           sourceRunId: ctx.runId,
@@ -57,6 +59,21 @@ export class CostAnalyst implements AnalystJob {
     }
     return { rowsRead: day.byDay.reduce((n, d) => n + d.runs, 0), findings: alerts.length, proposals, summary };
   }
+}
+
+/**
+ * Whether the same downgrade (this agent version, this model) may be proposed again after it was rejected:
+ * only once the agent has at least twice the runs it had when the last such proposal was filed. Without this the
+ * analyst re-files a rejected downgrade on every pass (each one screened again at the judge's cost), and with it a
+ * change rejected by bad luck still gets another try once there is more to judge it on. Proposals filed before
+ * `runs` was recorded count as no evidence (they do not hold a new one back).
+ */
+export function enoughNewEvidence(c: Pick<CostCandidate, 'agentId' | 'version' | 'runs'>, model: string,
+  rejected: Array<Pick<Enhancement, 'targetId' | 'change'>>): boolean {
+  const same = rejected.filter((e) => e.targetId === c.agentId && e.change.model === model && Number(e.change.baseVersion) === c.version);
+  if (same.length === 0) return true;
+  const evidence = Math.max(...same.map((e) => Number(e.change.runs) || 0));
+  return c.runs >= 2 * evidence;
 }
 
 /**

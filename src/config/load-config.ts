@@ -75,7 +75,7 @@ export interface Config {
   /** Tool calling, built-in tools, MCP servers, approvals. */
   tools: ToolSettings;
   learning: {
-    enabled: boolean; outcomeWindowSeconds: number; improverSchedule: string | null; trafficShare: number; maxTraffic: number; minSamples: number;
+    enabled: boolean; outcomeWindowSeconds: number; improverSchedule: string | null; trafficShare: number; maxTraffic: number; minSamples: number; maxSamples: number;
     margin: number; approval: 'auto' | 'admin'; screenSamples: number; scoreWeights: { outcome: number; rating: number; tools: number }; cacheTtlSeconds: number;
   };
   analysts: {
@@ -214,7 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     tools: tools!.settings,
     learning: {
       enabled: get('LEARNING_ENABLED'), outcomeWindowSeconds: get('OUTCOME_WINDOW_SECONDS'), improverSchedule: get('IMPROVER_SCHEDULE'),
-      trafficShare: get('EXPERIMENT_TRAFFIC_SHARE'), maxTraffic: get('EXPERIMENT_MAX_TRAFFIC'), minSamples: get('EXPERIMENT_MIN_SAMPLES'),
+      trafficShare: get('EXPERIMENT_TRAFFIC_SHARE'), maxTraffic: get('EXPERIMENT_MAX_TRAFFIC'), minSamples: get('EXPERIMENT_MIN_SAMPLES'), maxSamples: get('EXPERIMENT_MAX_SAMPLES'),
       margin: get('EXPERIMENT_MARGIN'), approval: get('IMPROVEMENT_APPROVAL'), screenSamples: get('SCREEN_SAMPLES'), scoreWeights: get('SCORE_WEIGHTS'),
       cacheTtlSeconds: get('CACHE_TTL_SECONDS'),
     },

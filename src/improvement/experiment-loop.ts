@@ -17,6 +17,12 @@ export interface LoopSettings {
   trafficShare: number;
   maxTraffic: number;
   minSamples: number;
+  /**
+   * EXPERIMENT_MAX_SAMPLES: both arms together; at the cap an undecided experiment stops (the current version stays).
+   * Without a cap, a change that makes no measurable difference would run forever and, since an agent has one
+   * experiment at a time, block every later proposal for that agent.
+   */
+  maxSamples?: number;
   margin: number;
   approval: 'auto' | 'admin';
   screenSamples: number;
@@ -37,6 +43,9 @@ export interface LoopDeps {
   settings: LoopSettings;
   now?: () => number;
 }
+
+/** EXPERIMENT_MAX_SAMPLES' default, for callers that build settings by hand. */
+const DEFAULT_MAX_SAMPLES = 4000;
 
 /** The proposals the loop turns into experiments (the analysts file them). */
 const TESTABLE = ['cheaper_model', 'prompt_revision', 'induced_workflow', 'response_cache'];
@@ -145,7 +154,10 @@ export class ExperimentLoop {
       target: { candidate: stats.candidate[target.metric], control: stats.control[target.metric], direction: target.direction },
       // The mixture is tuned for where decisions are expected: a few times the minimum sample (the interval is
       // tightest near its tuning point and valid everywhere).
-      options: { nonInferiorityMargin: this.deps.settings.margin, minSamplesPerArm: this.deps.settings.minSamples, expectedSampleSize: 4 * this.deps.settings.minSamples },
+      options: {
+        nonInferiorityMargin: this.deps.settings.margin, minSamplesPerArm: this.deps.settings.minSamples, expectedSampleSize: 4 * this.deps.settings.minSamples,
+        maxSamples: Math.max(this.deps.settings.maxSamples ?? DEFAULT_MAX_SAMPLES, 2 * this.deps.settings.minSamples),
+      },
     });
     const decision = {
       decision: result.decision, reasons: result.reasons, samples: { candidate: stats.candidate.n, control: stats.control.n }, target,
