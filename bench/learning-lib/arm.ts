@@ -19,19 +19,19 @@ export const ADMIN_USER = 'UADMIN';
  * days of learning into minutes. docs/LEARNING-BENCH.md says why each is set.
  */
 export const BENCH_KNOBS: Record<string, string> = {
-  DEFAULT_MODEL: 'gpt-4.1',
-  PLANNER_MODEL: 'gpt-4.1',
-  SLACK_STREAMING: 'off',
-  OUTCOME_WINDOW_SECONDS: '10',
-  IMPROVER_SCHEDULE: '*/15 * * * * *',
-  ANALYST_ERRORS_SCHEDULE: '*/15 * * * * *',
-  ANALYST_COST_SCHEDULE: '*/20 * * * * *',
-  ANALYST_WORKFLOWS_SCHEDULE: '*/20 * * * * *',
-  ANALYST_AGENTS_SCHEDULE: '*/30 * * * * *',
-  EXPERIMENT_TRAFFIC_SHARE: '0.5',
-  EXPERIMENT_MIN_SAMPLES: '10',
-  EXPERIMENT_MAX_SAMPLES: '120',
-  EXPERIMENT_MARGIN: '0.2',
+  DEFAULT_MODEL: 'gpt-4.1', // production default gpt-4.1-mini: both arms start expensive, so there is cost to learn away
+  PLANNER_MODEL: 'gpt-4.1', // = production default
+  SLACK_STREAMING: 'off', // production: auto (the stand-in does not stream)
+  OUTCOME_WINDOW_SECONDS: '10', // production: 600
+  IMPROVER_SCHEDULE: '*/15 * * * * *', // production: every 5 min
+  ANALYST_ERRORS_SCHEDULE: '*/15 * * * * *', // production: every 15 min
+  ANALYST_COST_SCHEDULE: '*/20 * * * * *', // production: hourly
+  ANALYST_WORKFLOWS_SCHEDULE: '*/20 * * * * *', // production: every 6 h
+  ANALYST_AGENTS_SCHEDULE: '*/30 * * * * *', // production: every 2 h
+  EXPERIMENT_TRAFFIC_SHARE: '0.5', // production: 0.2
+  EXPERIMENT_MIN_SAMPLES: '10', // production: 100
+  EXPERIMENT_MAX_SAMPLES: '120', // production: 4000
+  EXPERIMENT_MARGIN: '0.2', // production: 0.05 (no smaller margin can be shown with 10-60 runs per arm)
   ADMIN_USERS: ADMIN_USER,
 };
 
