@@ -1,10 +1,12 @@
 import type { AgentPerformance, AnalystStore } from '../store/analysts.js';
+import type { AgentStore } from '../store/agents.js';
 import type { EnhancementStore } from '../store/enhancements.js';
 import { pct } from '../text/format.js';
 import type { AnalystJob, JobContext, JobResult } from './job.js';
 
 export interface AgentAnalystDeps {
-  store: { analysts: Pick<AnalystStore, 'rollup' | 'agentPerformance' | 'complaints'>; enhancements: Pick<EnhancementStore, 'propose'> };
+  store: { analysts: Pick<AnalystStore, 'rollup' | 'agentPerformance' | 'complaints'>; enhancements: Pick<EnhancementStore, 'propose'>;
+    agents: Pick<AgentStore, 'currentVersions'> };
   /** Runs count once their correction window passed (OUTCOME_WINDOW_SECONDS). */
   settleSeconds: number;
   /** Fewer runs than this in the window: too little to judge. */
@@ -30,7 +32,10 @@ export class AgentAnalyst implements AnalystJob {
     if (!rolled.ok) return { ok: false, rowsRead: 0, findings: 0, proposals: 0, summary: ['another instance took this run over'] };
     const since = new Date((this.deps.now?.() ?? Date.now()) - 7 * 86_400_000);
     const { overall, agents } = await store.analysts.agentPerformance(since, this.deps.minRuns);
-    const weak = agents.filter((a) => this.underperforms(a, overall));
+    // Only the versions serving now: a replaced version's record (or a rejected candidate's, from its experiment)
+    // says nothing about the current prompt, and a revision drafted from it would answer complaints already fixed.
+    const current = await store.agents.currentVersions([...new Set(agents.map((a) => a.agentId))]);
+    const weak = agents.filter((a) => current[a.agentId] === a.version && this.underperforms(a, overall));
     let proposals = 0;
     for (const agent of weak) {
       const complaints = await store.analysts.complaints(agent.agentId, since, 10);

@@ -16,7 +16,10 @@ export class ImproverJob implements AnalystJob {
     const { store } = this.deps;
     const settled = await store.runs.settleOutcomes(this.deps.windowSeconds);
     let proposals = 0;
-    for (const c of await store.cache.candidates(this.deps.cacheMinOccurrences)) {
+    // An agent whose cache policy already won its experiment is cached: proposing it again would start an experiment
+    // that gets no traffic (the policy serves the cache without an arm) and so never ends, holding the agent's slot.
+    const cached = new Set((await store.experiments.list('promoted')).filter((e) => e.targetKind === 'cache').map((e) => e.targetId));
+    for (const c of (await store.cache.candidates(this.deps.cacheMinOccurrences)).filter((x) => !cached.has(x.agentId))) {
       const filed = await store.enhancements.propose({
         source: 'analytics', targetKind: 'cache', targetId: c.agentId, category: 'response_cache', change: { patterns: c.patterns },
         expectedImpact: 'repeated questions answered at once, at no model cost, where cached answers keep being accepted',
