@@ -47,6 +47,12 @@ export interface LoopDeps {
 /** EXPERIMENT_MAX_SAMPLES' default, for callers that build settings by hand. */
 const DEFAULT_MAX_SAMPLES = 4000;
 
+/**
+ * Open proposals read per pass. enhancement_list filters by status only, so the testable ones are picked out here;
+ * a category filter in SQL would make this bound unnecessary.
+ */
+const PROPOSALS_SCANNED = 5000;
+
 /** The proposals the loop turns into experiments (the analysts file them). */
 const TESTABLE = ['cheaper_model', 'prompt_revision', 'induced_workflow', 'response_cache'];
 
@@ -247,7 +253,9 @@ export class ExperimentLoop {
     if (traffic.runs > 0 && traffic.candidate / traffic.runs >= settings.maxTraffic) return;
     const running = await store.experiments.list('running');
     const busy = new Set(running.map((e) => (e.targetKind === 'workflow' ? e.targetId : `agent:${e.targetId}`)));
-    const proposals = (await store.enhancements.list(['proposed'], 100)).filter((e) => TESTABLE.includes(e.category ?? '')).reverse();
+    // The list is every open proposal, people's /better ones included (those are for admins, never tested here and
+    // never consumed): a short window of the latest would let them bury an older testable proposal for good.
+    const proposals = (await store.enhancements.list(['proposed'], PROPOSALS_SCANNED)).filter((e) => TESTABLE.includes(e.category ?? '')).reverse();
     let started = 0;
     for (const proposal of proposals) {
       if (started >= 2) break;

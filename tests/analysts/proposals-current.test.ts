@@ -50,7 +50,8 @@ describe('analysts propose only where it can change something', () => {
     const writing = (await s.agents.get('writing'))!;
     await seedRuns(sql, 'research', 1, 30, 0);
     await seedRuns(sql, 'writing', 1, 25, 12); // v1's poor record …
-    await s.agents.save({ ...writing, systemPrompt: `${writing.systemPrompt}\nLead with a one-line summary.` }); // … then v2 replaces it
+    await s.agents.save({ agentId: 'writing', specialty: writing.specialty, description: writing.description, tools: writing.tools,
+      systemPrompt: `${writing.systemPrompt}\nLead with a one-line summary.` }); // … then v2 replaces it
     expect(await s.agents.currentVersions(['writing'])).toEqual({ writing: 2 });
 
     const analyst = new AgentAnalyst({ store: s, settleSeconds: 0, minRuns: 20, margin: 0.1 });
