@@ -247,7 +247,7 @@ export async function startApp(config: Config, options: StartOptions): Promise<R
       await tools.close();
       await outage.close(); // a last replay if the database answers; what is left stays on disk for the next start
       await tracing?.shutdown(); // after the drain: interrupted runs' spans are in the last export
-      await store.close();
+      await opened.close(); // the store as opened (or given): its owner's close, not the fail-fast wrapper's
       resolveFinished();
     })();
     return stopping;

@@ -29,6 +29,8 @@ beforeAll(async () => {
   h = await startHarness({
     SLACK_STREAMING: 'off', EXPERIMENT_TRAFFIC_SHARE: '0.5', EXPERIMENT_MIN_SAMPLES: '6', EXPERIMENT_MARGIN: '0.5', SCREEN_SAMPLES: '4',
     IMPROVER_SCHEDULE: 'off', OUTCOME_WINDOW_SECONDS: '3600',
+    // One person asks ~30 questions within a minute here, which the fair-share rate would rightly refuse.
+    USER_RATE_PER_MINUTE: '0', CHANNEL_RATE_PER_MINUTE: '0',
   });
   await h.store.agents.save({ agentId: 'patents', specialty: 'patent search', description: 'prior art searches for patents and inventions', model: 'gpt-4.1',
     systemPrompt: 'You are a patent search specialist: list prior art, claims at risk and what to search next.' });

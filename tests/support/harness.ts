@@ -50,7 +50,9 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   });
   const url = `http://127.0.0.1:${app.port}`;
   return {
-    app, slack, openai, store, url,
+    // The store the app serves from (the opened one behind the outage wrapper): a test that patches a domain
+    // method, to slow the database down say, patches what the app calls.
+    app, slack, openai, store: app.store, url,
     send: (payload, opts) => postEvent(`${url}/slack/events`, SIGNING_SECRET, payload, opts),
     async settled() {
       const deadline = Date.now() + 15_000;
