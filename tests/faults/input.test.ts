@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { SqlClient } from '../../src/store/sql-client.js';
-import { mentionEvent } from '../fakes/slack-events.js';
+import { dmEvent, mentionEvent } from '../fakes/slack-events.js';
 import { askAndWait, slash, storeWithSql } from '../commands/slack-helpers.js';
 import { eventually, startHarness, type Harness } from '../support/harness.js';
 import { botMessages, endedRun } from './support.js';
@@ -197,5 +197,27 @@ describe('mentions with odd input', () => {
     if (c.model) c.model(asked.at(-1)!.lastUserMessage);
     c.recorded?.(run.requestText);
     await nextRequestIsAnswered();
+  });
+});
+
+describe('messages Slack sends in other shapes', () => {
+  test('a file shared with words in a DM is answered from its words; editing it later is not a new request', async () => {
+    const event = dmEvent({ text: 'what does this screenshot of the error mean?', user: 'U2', channel: 'D77' });
+    event.event.subtype = 'file_share';
+    event.event.files = [{ id: 'F1', name: 'error.png', mimetype: 'image/png', url_private: 'https://files.slack.com/F1' }];
+    h.slack.addChannel({ id: 'D77', name: 'dm', members: ['U2', h.slack.botUserId] });
+    expect((await h.send(event)).status).toBe(200);
+    const run = await eventually(() => endedRun(h, event.event_id), 15_000);
+    await h.settled();
+    expect(run).toMatchObject({ status: 'succeeded' });
+    expect(botMessages(h, 'D77', event.event.ts).map((m) => m.text)).toEqual([expect.stringMatching(/^Answer: what does this screenshot/)]);
+
+    const edit = dmEvent({ text: '', user: 'U2', channel: 'D77' });
+    Object.assign(edit.event, { subtype: 'message_changed', message: { type: 'message', user: 'U2', text: 'what does this error mean, edited', ts: event.event.ts }, previous_message: { text: event.event.text } });
+    const before = h.openai.requests.length;
+    expect((await h.send(edit)).status).toBe(200);
+    await nextRequestIsAnswered(); // a later request is answered, and by then the edit would have been too
+    expect(await endedRun(h, edit.event_id)).toBeNull();
+    expect(h.openai.requests.slice(before).some((r) => /edited/.test(r.lastUserMessage))).toBe(false);
   });
 });

@@ -16,11 +16,11 @@ async function harness(env: Record<string, string>, logger?: ReturnType<typeof c
 }
 
 /** Sends all the mentions at once; returns each with its run once every run has ended. */
-async function burst(h: Harness, requests: Array<{ user: string; text: string; channel?: string }>) {
+async function burst(h: Harness, requests: Array<{ user: string; text: string; channel?: string }>, timeoutMs = 30_000) {
   const events = requests.map((r) => mentionEvent({ text: r.text, user: r.user, channel: r.channel ?? 'C1' }));
   const statuses = await Promise.all(events.map((e) => h.send(e).then((r) => r.status)));
   expect(statuses.every((s) => s === 200)).toBe(true);
-  const runs = await Promise.all(events.map((e) => eventually(() => endedRun(h, e.event_id), 30_000)));
+  const runs = await Promise.all(events.map((e) => eventually(() => endedRun(h, e.event_id), timeoutMs)));
   await h.settled();
   return events.map((event, i) => ({ event, run: runs[i]!, said: botMessages(h, event.event.channel, event.event.ts).map((m) => m.text as string) }));
 }
@@ -82,4 +82,18 @@ describe('ordinary load under the defaults', () => {
     const inLine = h.slack.calls.filter((c) => /In line — \d+ of your requests ahead of this one/.test(String(c.args.text ?? '')));
     expect(inLine.length).toBeGreaterThanOrEqual(1);
   });
+
+  test('200 mentions from 20 people in 4 channels within 10 s: every one answered, none refused', async () => {
+    const h = await harness({});
+    const users = Array.from({ length: 20 }, (_, i) => `UM${i}`);
+    for (const id of users) h.slack.addUser({ id, name: id.toLowerCase() });
+    const channels = ['C1', 'C2', 'C3', 'C4'];
+    for (const id of channels) h.slack.addChannel({ id, name: `team-${id}`, members: [...users, h.slack.botUserId] });
+    h.openai.setLatency(100);
+    // Each person sends 10 (half USER_RATE_PER_MINUTE), each channel gets 50 (under CHANNEL_RATE_PER_MINUTE's 60):
+    // a busy afternoon, not abuse. All at once is harder than spread over 10 s.
+    const results = await burst(h, users.flatMap((user, u) => Array.from({ length: 10 }, (_, n) => ({ user, text: `request ${n} of ${user}`, channel: channels[(u + n) % 4] }))), 100_000);
+    expect(results.filter((r) => r.run.status !== 'succeeded').map((r) => [r.run.status, r.run.errorClass])).toEqual([]);
+    for (const r of results) expect(r.said).toEqual([expect.stringMatching(/^Answer: request \d of UM\d+$/)]);
+  }, 150_000);
 });
