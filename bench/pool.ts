@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { AgentPool } from '../src/agents/agent-pool.js';
 import { UniversalAgent } from '../src/agents/universal-agent.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { mulberry32 } from '../src/improvement/stats/random.js';
 import { Models } from '../src/model/models.js';
 import { LangChainModelPort } from '../src/model/langchain-port.js';
 import { migrate } from '../src/store/migrate.js';
@@ -33,18 +34,6 @@ const stores = storesFromEnv(['pglite', 'postgres']);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:pool does)');
 
-/** Seeded PRNG (mulberry32): the same request sequence every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hasTwoVersions = (rank: number) => rank % 10 === 1;
 const agentId = (rank: number) => `bench-agent-${rank}`;
 
@@ -54,7 +43,7 @@ function sequence(count: number, seed: number): Array<{ agentId: string; version
   const total = weights.reduce((a, b) => a + b, 0);
   const cdf: number[] = [];
   weights.reduce((acc, w, i) => (cdf[i] = acc + w / total), 0);
-  const next = random(seed);
+  const next = mulberry32(seed);
   return Array.from({ length: count }, () => {
     const u = next();
     let lo = 0; let hi = AGENTS - 1;

@@ -2,19 +2,12 @@
  * Seeded randomness for the bench: the script (what is asked, by whom, in which order) comes from one seed so
  * both arms see exactly the same workload; each arm's hidden world draws from its own stream of the same seed.
  */
-export type Random = () => number;
+import { mulberry32, type Uniform } from '../../src/improvement/stats/random.js';
 
-/** mulberry32: small, fast, good enough for a simulation; the same seed gives the same sequence everywhere. */
-export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type Random = Uniform;
+
+/** The project's mulberry32 (src/improvement/stats/random.ts): the same seed gives the same sequence everywhere. */
+export const seeded = (seed: number): Random => mulberry32(seed);
 
 /** A seed derived from a base seed and a label, so independent streams do not overlap. */
 export function derive(seed: number, label: string): number {

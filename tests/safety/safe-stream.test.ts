@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sanitizeAnswer, type SanitizeContext } from '../../src/safety/output-safety.js';
+import { mulberry32 } from '../../src/improvement/stats/random.js';
 import { SafeStreamBuffer, findSafeCut } from '../../src/safety/safe-stream.js';
 
 const ctx: SanitizeContext = {
@@ -9,17 +10,6 @@ const ctx: SanitizeContext = {
 };
 const sanitize = (s: string) => sanitizeAnswer(s, ctx).text;
 
-/** mulberry32: a small seeded PRNG so every run sees the same "random" splits. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cuts `text` into tokens of 1–maxLen characters, like a model stream. */
 function tokenize(text: string, rand: () => number, maxLen: number): string[] {
@@ -81,9 +71,9 @@ describe('SafeStreamBuffer', () => {
 
   it('releases normal prose as it streams and respects minChars', () => {
     const text = 'The deploy finished. All checks passed and the canary looks healthy.\n\nNext steps follow.';
-    const { chunks } = stream(tokenize(text, prng(1), 4));
+    const { chunks } = stream(tokenize(text, mulberry32(1), 4));
     expect(chunks.slice(0, -1).join('').length).toBeGreaterThan(text.length - 10);
-    const { chunks: big } = stream(tokenize(text, prng(2), 4), 30);
+    const { chunks: big } = stream(tokenize(text, mulberry32(2), 4), 30);
     expect(big.filter(Boolean).every((c, i, all) => c.length >= 30 || i === all.length - 1)).toBe(true);
   });
 
@@ -97,7 +87,7 @@ describe('SafeStreamBuffer', () => {
   });
 
   it('emits exactly sanitize(fullText) for many random token splits of tricky answers', () => {
-    const rand = prng(20240611);
+    const rand = mulberry32(20240611);
     for (const text of TRICKY) {
       const expected = sanitize(text);
       for (let run = 0; run < 60; run++) {
@@ -111,7 +101,7 @@ describe('SafeStreamBuffer', () => {
   });
 
   it('keeps the property for random mixes of the tricky fragments', () => {
-    const rand = prng(7);
+    const rand = mulberry32(7);
     const pieces = TRICKY.flatMap((t) => t.split(/(?<=\s)/));
     for (let run = 0; run < 300; run++) {
       const parts = Array.from({ length: 3 + Math.floor(rand() * 25) }, () => pieces[Math.floor(rand() * pieces.length)]!);
