@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { migrate } from '../../src/store/migrate.js';
-import { openPostgres } from '../../src/store/postgres/pg-client.js';
-import { classifySqlError, SqlTransport } from '../../src/store/sql-transport.js';
-import { Store } from '../../src/store/store.js';
 import { askAndWait } from '../commands/slack-helpers.js';
 import { mentionEvent } from '../fakes/slack-events.js';
-import { eventually, startHarness, type Harness } from '../support/harness.js';
-import { findPostgresBinaries, startPostgresServer, type PostgresServer } from '../support/postgres-server.js';
+import { eventually, type Harness } from '../support/harness.js';
+import { findPostgresBinaries, type PostgresServer } from '../support/postgres-server.js';
+import { answersIn, appOnOwnPostgres } from './support.js';
 
 // A database that hangs instead of refusing: the PostgreSQL server's processes are SIGSTOPped, so pooled
 // connections stay open and new ones are accepted by the kernel, and nothing answers. Without a deadline on the
@@ -20,21 +14,17 @@ import { findPostgresBinaries, startPostgresServer, type PostgresServer } from '
 let server: PostgresServer;
 let h: Harness;
 let dataDir: string;
-const answersTo = (ts: string) => h.slack.messages('C1').filter((m) => m.thread_ts === ts && m.bot_id && JSON.stringify(m.blocks ?? []).includes('feedback_up'));
+const answersTo = (ts: string) => answersIn(h, ts);
 
 describe.skipIf(!findPostgresBinaries())('a hung database (server processes stopped)', () => {
+  let app: Awaited<ReturnType<typeof appOnOwnPostgres>>;
   beforeAll(async () => {
-    server = (await startPostgresServer())!;
-    await migrate(openPostgres(server.url, { max: 1 }));
-    const store = new Store(new SqlTransport('postgres', openPostgres(server.url, { max: 4, connectionTimeoutMillis: 1000 }), classifySqlError));
-    dataDir = mkdtempSync(join(tmpdir(), 'outage-hung-'));
-    h = await startHarness({ SLACK_STREAMING: 'off', DATA_DIR: dataDir }, { store });
+    app = await appOnOwnPostgres('outage-hung-');
+    ({ server, h, dataDir } = app);
   }, 60_000);
   afterAll(async () => {
-    server?.thaw();
-    await h?.close();
-    server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    server?.thaw(); // a failed test may leave it frozen
+    await app?.close();
   });
 
   test('the claim gives up after its deadline, the request is answered, the late run is closed and the journal replayed', async () => {

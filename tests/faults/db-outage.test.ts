@@ -1,16 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { migrate } from '../../src/store/migrate.js';
-import { openPostgres } from '../../src/store/postgres/pg-client.js';
-import { classifySqlError, SqlTransport } from '../../src/store/sql-transport.js';
-import { Store } from '../../src/store/store.js';
 import { askAndWait, slash } from '../commands/slack-helpers.js';
 import { mentionEvent, threadReplyEvent } from '../fakes/slack-events.js';
-import { eventually, startHarness, type Harness } from '../support/harness.js';
-import { findPostgresBinaries, startPostgresServer, type PostgresServer } from '../support/postgres-server.js';
+import { eventually, type Harness } from '../support/harness.js';
+import { findPostgresBinaries, type PostgresServer } from '../support/postgres-server.js';
+import { answersIn, appOnOwnPostgres } from './support.js';
 
 // The database goes away mid-conversation and comes back: the whole app on a real PostgreSQL server that this test
 // stops (an immediate shutdown, as a crash would) and starts again, driven through signed Slack HTTP requests.
@@ -28,20 +24,16 @@ const metricValue = async (name: string): Promise<number | null> => {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : null;
 };
-const answersTo = (ts: string) => h.slack.messages('C1').filter((m) => m.thread_ts === ts && m.bot_id && JSON.stringify(m.blocks ?? []).includes('feedback_up'));
+const answersTo = (ts: string) => answersIn(h, ts);
 
 describe.skipIf(!findPostgresBinaries())('database outage mid-conversation (PostgreSQL server stopped and restarted)', () => {
+  let app: Awaited<ReturnType<typeof appOnOwnPostgres>>;
   beforeAll(async () => {
-    server = (await startPostgresServer())!;
-    await migrate(openPostgres(server.url, { max: 1 }));
-    const store = new Store(new SqlTransport('postgres', openPostgres(server.url, { max: 4, connectionTimeoutMillis: 1000 }), classifySqlError));
-    dataDir = mkdtempSync(join(tmpdir(), 'outage-'));
-    h = await startHarness({ SLACK_STREAMING: 'off', DATA_DIR: dataDir }, { store });
+    app = await appOnOwnPostgres('outage-');
+    ({ server, h, dataDir } = app);
   }, 60_000);
   afterAll(async () => {
-    await h?.close();
-    server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   test('answers from the journal, refuses what needs the database, replays exactly once when it is back', async () => {

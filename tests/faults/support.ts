@@ -1,7 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, type Logger } from '../../src/ops/logger.js';
-import type { Harness } from '../support/harness.js';
-import { SIGNING_SECRET } from '../support/harness.js';
+import { migrate } from '../../src/store/migrate.js';
+import { openPostgres } from '../../src/store/postgres/pg-client.js';
+import { classifySqlError, SqlTransport } from '../../src/store/sql-transport.js';
+import { Store } from '../../src/store/store.js';
+import { SIGNING_SECRET, startHarness, type Harness } from '../support/harness.js';
+import { startPostgresServer, type PostgresServer } from '../support/postgres-server.js';
 
 /** Secrets the fault suite's apps run with: long enough for the logger to scrub (≥ 6 characters). */
 export const SECRETS = {
@@ -32,4 +39,29 @@ export const threadText = (h: Harness, channel: string, threadTs: string): strin
 export async function endedRun(h: Harness, eventId: string) {
   const [run] = await h.store.runs.find({ workspaceId: 'T1', eventId });
   return run && run.status !== 'running' ? run : null;
+}
+
+/** The bot's answers in a thread of C1: its messages with the feedback buttons (not statuses or notices). */
+export const answersIn = (h: Harness, threadTs: string): any[] =>
+  h.slack.messages('C1').filter((m) => m.thread_ts === threadTs && m.bot_id && JSON.stringify(m.blocks ?? []).includes('feedback_up'));
+
+/**
+ * The whole app on a PostgreSQL server of its own, which the test may stop, freeze or restart, with the outage
+ * journal in a DATA_DIR of its own. The pool gives up on a connection after 1 s, so an outage is noticed quickly.
+ */
+export async function appOnOwnPostgres(dataDirPrefix: string): Promise<{ server: PostgresServer; h: Harness; dataDir: string; close(): Promise<void> }> {
+  const server = (await startPostgresServer())!;
+  const dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
+  const cleanUp = () => { server.stop(); rmSync(dataDir, { recursive: true, force: true }); };
+  try {
+    const migrator = openPostgres(server.url, { max: 1 });
+    await migrate(migrator);
+    await migrator.close();
+    const store = new Store(new SqlTransport('postgres', openPostgres(server.url, { max: 4, connectionTimeoutMillis: 1000 }), classifySqlError));
+    const h = await startHarness({ SLACK_STREAMING: 'off', DATA_DIR: dataDir }, { store });
+    return { server, h, dataDir, async close() { await h.close(); cleanUp(); } };
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
 }
