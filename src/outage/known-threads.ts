@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { RunStore } from '../store/runs.js';
-import { isStoreUnavailable, type StoreReachability } from './reachability.js';
+import { lastKnown } from './last-known.js';
+import type { StoreReachability } from './reachability.js';
 
 type ThreadReads = Pick<RunStore, 'threadKnown' | 'threadAgent'>;
 
@@ -20,29 +21,19 @@ export class KnownThreads implements ThreadReads {
   async threadKnown(workspaceId: string, channelId: string, threadTs: string): Promise<boolean> {
     const key = `${workspaceId}:${channelId}:${threadTs}`;
     if (this.alsoKnown(workspaceId, channelId, threadTs)) return true;
-    if (this.reach.down) return this.known.has(key);
-    try {
+    return lastKnown(this.reach, async () => {
       const yes = await this.runs.threadKnown(workspaceId, channelId, threadTs);
       if (yes) this.known.set(key, true);
       return yes;
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      this.reach.markDown(error);
-      return this.known.has(key);
-    }
+    }, () => (this.known.has(key) ? true : undefined), () => false);
   }
 
   async threadAgent(workspaceId: string, channelId: string, threadTs: string): Promise<string | null> {
     const key = `${workspaceId}:${channelId}:${threadTs}`;
-    if (this.reach.down) return this.agents.get(key) ?? null;
-    try {
+    return lastKnown(this.reach, async () => {
       const agent = await this.runs.threadAgent(workspaceId, channelId, threadTs);
       if (agent) this.agents.set(key, agent);
       return agent;
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      this.reach.markDown(error);
-      return this.agents.get(key) ?? null;
-    }
+    }, () => this.agents.get(key), () => null);
   }
 }

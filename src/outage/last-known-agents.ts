@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { AgentConfig, AgentMatch, AgentStore, AgentStatus, AgentSummary } from '../store/agents.js';
-import { isStoreUnavailable, type StoreReachability } from './reachability.js';
+import { lastKnown } from './last-known.js';
+import type { StoreReachability } from './reachability.js';
 
 type AgentReads = Pick<AgentStore, 'get' | 'currentVersions' | 'search' | 'list' | 'statuses'>;
 
@@ -34,7 +35,7 @@ export class LastKnownAgents implements AgentReads {
   }
 
   async currentVersions(agentIds: string[]): Promise<Record<string, number>> {
-    return this.read(async () => {
+    return lastKnown(this.reach, async () => {
       const live = await this.agents.currentVersions(agentIds);
       for (const id of agentIds) {
         if (live[id] === undefined) this.versions.delete(id);
@@ -48,7 +49,7 @@ export class LastKnownAgents implements AgentReads {
   }
 
   async get(agentId: string, version?: number): Promise<AgentConfig | null> {
-    return this.read(async () => {
+    return lastKnown(this.reach, async () => {
       const config = await this.agents.get(agentId, version);
       if (config) this.configs.set(`${agentId}@${config.version}`, config);
       return config;
@@ -60,7 +61,7 @@ export class LastKnownAgents implements AgentReads {
 
   async search(text: string, limit = 5): Promise<AgentMatch[]> {
     const key = `${limit}:${text.toLowerCase().replace(/\s+/g, ' ').trim()}`;
-    return this.read(async () => {
+    return lastKnown(this.reach, async () => {
       const matches = await this.agents.search(text, limit);
       this.searches.set(key, matches);
       return matches;
@@ -69,7 +70,7 @@ export class LastKnownAgents implements AgentReads {
 
   async list(page: { limit?: number; offset?: number } = {}): Promise<{ total: number; agents: AgentSummary[] }> {
     const key = `${page.limit ?? ''}:${page.offset ?? ''}`;
-    return this.read(async () => {
+    return lastKnown(this.reach, async () => {
       const result = await this.agents.list(page);
       this.lists.set(key, result);
       return result;
@@ -79,25 +80,5 @@ export class LastKnownAgents implements AgentReads {
   /** Not cached: only the pool's purge asks, and it keeps every agent when it cannot ask. */
   statuses(keys: string[]): Promise<Record<string, AgentStatus>> {
     return this.agents.statuses(keys);
-  }
-
-  /**
-   * The database first while it is reachable. While it is down, the last-known answer without trying (so a
-   * request does not wait on a dead connection for each read), and the database only when nothing is known.
-   */
-  private async read<T>(live: () => Promise<T>, known: () => T | undefined): Promise<T> {
-    if (this.reach.down) {
-      const cached = known();
-      if (cached !== undefined) return cached;
-    }
-    try {
-      return await live();
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      this.reach.markDown(error);
-      const cached = known();
-      if (cached === undefined) throw error;
-      return cached;
-    }
   }
 }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Budget, BudgetStore } from '../store/budgets.js';
-import { isStoreUnavailable, type StoreReachability } from './reachability.js';
+import { lastKnown } from './last-known.js';
+import type { StoreReachability } from './reachability.js';
 
 type BudgetReads = Pick<BudgetStore, 'status' | 'claimAlert'>;
 
@@ -18,16 +19,11 @@ export class LastKnownBudgets implements BudgetReads {
 
   async status(workspaceId: string, userId?: string, agentId?: string): Promise<Budget[]> {
     const key = `${workspaceId}:${userId ?? ''}:${agentId ?? ''}`;
-    if (this.reach.down) return this.known.get(key) ?? [];
-    try {
+    return lastKnown(this.reach, async () => {
       const budgets = await this.budgets.status(workspaceId, userId, agentId);
       this.known.set(key, budgets);
       return budgets;
-    } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      this.reach.markDown(error);
-      return this.known.get(key) ?? [];
-    }
+    }, () => this.known.get(key), () => []);
   }
 
   /** An alert is claimed once across instances in the database: during an outage none is claimed (none posted). */
