@@ -37,6 +37,7 @@ export class ImproverJob implements AnalystJob {
       ...report.rolledBack.map((s) => `rolled back: ${s}`),
       ...(report.awaitingApproval.length ? [`${report.awaitingApproval.length} waiting for an admin's approval`] : []),
       ...(report.cached ? [`${report.cached} answers cached`] : []),
+      ...(report.held ? [report.held] : []),
     ];
     return {
       rowsRead: settled.accepted + settled.failed, findings: report.promoted.length + report.rejected.length + report.rolledBack.length,

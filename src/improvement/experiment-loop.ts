@@ -72,6 +72,8 @@ export interface LoopReport {
   rolledBack: string[];
   awaitingApproval: string[];
   cached: number;
+  /** Why no new experiment could start this pass, when open proposals had to wait (the traffic cap). */
+  held?: string;
 }
 
 /**
@@ -250,7 +252,10 @@ export class ExperimentLoop {
   private async startNew(meter: RunMeter, report: LoopReport): Promise<void> {
     const { store, settings } = this.deps;
     const traffic = await store.experiments.traffic(new Date(this.now() - 3_600_000));
-    if (traffic.runs > 0 && traffic.candidate / traffic.runs >= settings.maxTraffic) return;
+    if (traffic.runs > 0 && traffic.candidate / traffic.runs >= settings.maxTraffic) {
+      report.held = `no new experiment: candidates served ${pct(traffic.candidate / traffic.runs)} of the last hour's ${traffic.runs} requests (EXPERIMENT_MAX_TRAFFIC ${pct(settings.maxTraffic)})`;
+      return;
+    }
     const running = await store.experiments.list('running');
     const busy = new Set(running.map((e) => (e.targetKind === 'workflow' ? e.targetId : `agent:${e.targetId}`)));
     // The list is every open proposal, people's /better ones included (those are for admins, never tested here and
@@ -333,6 +338,8 @@ export class ExperimentLoop {
 }
 
 const explain = (enhancement: Pick<Enhancement, 'category'>, d: Record<string, unknown>) => explainRecord(enhancement, d as DecisionRecord);
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
 
 function mean(t: { count: number; sum: number }): number | null {
   return t.count > 0 ? t.sum / t.count : null;

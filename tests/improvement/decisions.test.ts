@@ -175,7 +175,9 @@ describe('experiment controls', () => {
     await store.agents.save({ agentId: 'data', specialty: 'data', description: 'data questions', model: 'gpt-4.1', systemPrompt: 'You answer data questions with numbers.' });
     await store.enhancements.propose({ source: 'analytics', targetKind: 'agent', targetId: 'data', category: 'cheaper_model', change: { model: 'gpt-4.1-mini', from: 'gpt-4.1' }, reasons: 'x' });
     expect(await store.experiments.traffic(new Date(Date.now() - 3_600_000))).toEqual({ runs: 20, candidate: 10 });
-    expect((await loop({ maxTraffic: 0.3 }).pass(memoryMeter())).started).toEqual([]);
+    const held = await loop({ maxTraffic: 0.3 }).pass(memoryMeter());
+    expect(held.started).toEqual([]);
+    expect(held.held).toBe("no new experiment: candidates served 50% of the last hour's 20 requests (EXPERIMENT_MAX_TRAFFIC 30%)");
     // With more ordinary traffic the share under experiment falls below the cap and the waiting proposal starts.
     for (let i = 0; i < 30; i++) await logRun({ agentId: 'design', version: 1, costUsd: 0.02, outcome: 'accepted' });
     expect((await loop({ maxTraffic: 0.3 }).pass(memoryMeter())).started).toEqual(['cheaper_model on data: model gpt-4.1-mini instead of gpt-4.1']);

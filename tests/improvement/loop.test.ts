@@ -31,6 +31,9 @@ beforeAll(async () => {
     IMPROVER_SCHEDULE: 'off', OUTCOME_WINDOW_SECONDS: '3600',
     // One person asks ~30 questions within a minute here, which the fair-share rate would rightly refuse.
     USER_RATE_PER_MINUTE: '0', CHANNEL_RATE_PER_MINUTE: '0',
+    // The arms are hashed from thread ids, so the first experiment's candidate share of the hour varies around 0.5;
+    // the global cap (tested on its own in experiment-loop.test.ts) must not decide whether the next one starts.
+    EXPERIMENT_MAX_TRAFFIC: '1',
   });
   await h.store.agents.save({ agentId: 'patents', specialty: 'patent search', description: 'prior art searches for patents and inventions', model: 'gpt-4.1',
     systemPrompt: 'You are a patent search specialist: list prior art, claims at risk and what to search next.' });
