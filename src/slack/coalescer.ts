@@ -10,11 +10,18 @@ export class Coalescer {
   private lastFlushAt = 0;
   private closed = false;
 
+  /**
+   * holdFirst: the first flush also waits one interval (from now), instead of going out with the first text. For a
+   * preview that replaces a "Thinking…" placeholder: an answer done within the interval needs no preview at all.
+   */
   constructor(
     private readonly flush: (delta: string) => Promise<void>,
     private readonly intervalMs = 1000,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: { holdFirst?: boolean } = {},
+  ) {
+    if (options.holdFirst) this.lastFlushAt = this.now();
+  }
 
   add(text: string): void {
     if (this.closed || !text) return;

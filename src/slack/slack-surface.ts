@@ -114,7 +114,9 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
       const shown = preview.length > SLACK_LIMITS.sectionText ? `${preview.slice(0, SLACK_LIMITS.sectionText - 2)} …` : preview;
       if (placeholderTs) await client.chat.update({ channel, ts: placeholderTs, text: shown });
       else placeholderTs = await post(shown);
-    }, options.updateIntervalMs);
+      // The status already shows that an answer is coming: the first preview waits an interval, so an answer done by
+      // then reaches Slack in one call (the final one) rather than a preview of its first words and then the rest.
+    }, options.updateIntervalMs, Date.now, { holdFirst: true });
     return {
       async append(markdown) { coalescer.add(markdown); },
       async finish(finalMarkdown, context?: AnswerContext) {

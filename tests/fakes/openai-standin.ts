@@ -33,7 +33,8 @@ import {
 type UsageIn = { prompt_tokens: number; completion_tokens: number };
 
 export type Reply =
-  | { text: string; usage?: UsageIn; finishReason?: 'stop' | 'length'; delayMs?: number }
+  /** chunkDelayMs (streamed requests): the wait between SSE chunks, for an answer that arrives over time. */
+  | { text: string; usage?: UsageIn; finishReason?: 'stop' | 'length'; delayMs?: number; chunkDelayMs?: number }
   /** `arguments` is JSON-stringified unless it already is a string (then sent as-is). */
   | { toolCalls: Array<{ id?: string; name: string; arguments: unknown }>; delayMs?: number; usage?: UsageIn }
   /**
@@ -287,7 +288,11 @@ export async function startOpenAIStandin(opts: { latencyMs?: number } = {}): Pro
       res.write(chunks.slice(0, cutAfter).map(sseData).join(''), () => res.socket?.destroy());
       return;
     }
-    for (const chunk of chunks) res.write(sseData(chunk));
+    const pause = 'chunkDelayMs' in reply ? reply.chunkDelayMs : undefined;
+    for (const chunk of chunks) {
+      res.write(sseData(chunk));
+      if (pause) await sleep(pause, closed.signal);
+    }
     res.end(sseDone);
   }
 

@@ -59,6 +59,32 @@ describe('answers', () => {
     expect(full?.steps).toEqual([expect.objectContaining({ kind: 'model', status: 'ok', model: 'gpt-4.1-mini', tokensIn: 120, tokensOut: 9 })]);
   });
 
+  test('a quick answer replaces its "Thinking…" placeholder in one update; a slow one shows the text so far first', async () => {
+    const slackCallsFor = (threadTs: string) => {
+      const placeholder = h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === threadTs)?.response?.ts;
+      return { placeholder, updates: h.slack.callsTo('chat.update').filter((c) => c.args.ts === placeholder) };
+    };
+    h.openai.enqueue({ text: 'Quick: the answer is forty-two.', chunkDelayMs: 20 }); // streamed, but done well within a second
+    const quick = mentionEvent({ text: 'What is the answer, quickly?', user: 'U1', channel: 'C1' });
+    await h.send(quick);
+    await eventually(() => answersIn('C1', quick.event.ts).some((m) => /forty-two/.test(m.text ?? '') && m.blocks));
+    const fast = slackCallsFor(quick.event.ts);
+    expect(fast.placeholder).toBeDefined();
+    expect(fast.updates).toHaveLength(1); // the final answer, with its footer and buttons: no preview of its first words
+    expect(fast.updates[0]!.args.blocks).toBeDefined();
+
+    // Streamed over ~2.4 s: the placeholder shows the text so far (after the 1 s interval), then the final answer.
+    h.openai.enqueue({ text: 'Slow: one two three four five six seven eight.', chunkDelayMs: 200 });
+    const slow = mentionEvent({ text: 'What is the answer, slowly?', user: 'U1', channel: 'C1' });
+    await h.send(slow);
+    await eventually(() => answersIn('C1', slow.event.ts).some((m) => /eight/.test(m.text ?? '') && m.blocks));
+    const { updates } = slackCallsFor(slow.event.ts);
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(updates[0]!.args.blocks).toBeUndefined();
+    expect(updates[0]!.args.text).toMatch(/^Slow/);
+    expect(updates.at(-1)!.args.blocks).toBeDefined();
+  });
+
   test('a DM is answered in the DM', async () => {
     h.slack.addChannel({ id: 'D77', name: 'dm', members: ['U2', h.slack.botUserId], is_im: true });
     const event = dmEvent({ text: 'hi there, can you help me write a haiku?', user: 'U2', channel: 'D77' });
