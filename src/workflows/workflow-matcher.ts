@@ -16,15 +16,16 @@ export class StoreWorkflowMatcher implements WorkflowMatcher {
   constructor(private readonly store: Pick<WorkflowStore, 'list'>) {}
 
   async match(workspaceId: string, text: string): Promise<{ active: WorkflowChoice | null; candidate: WorkflowChoice | null }> {
-    const [active, candidate] = await Promise.all([this.best(workspaceId, text, 'active'), this.best(workspaceId, text, 'candidate')]);
-    return { active, candidate };
+    // One read for both (every request asks): the list without a status is every workflow that is not archived.
+    const workflows = await this.store.list(workspaceId);
+    if (workflows.length === 0) return { active: null, candidate: null };
+    return { active: best(text, workflows.filter((w) => w.status === 'active')), candidate: best(text, workflows.filter((w) => w.status === 'candidate')) };
   }
+}
 
-  private async best(workspaceId: string, text: string, status: 'active' | 'candidate'): Promise<WorkflowChoice | null> {
-    const workflows = await this.store.list(workspaceId, status);
-    if (workflows.length === 0) return null;
-    const decision = matchWorkflow(text, workflows, { prefer: savedThenMostUsed });
-    const workflow = decision.workflow;
-    return workflow ? { id: workflow.id, name: workflow.name, version: workflow.version, plan: workflow.graph, reason: decision.reason } : null;
-  }
+function best(text: string, workflows: Workflow[]): WorkflowChoice | null {
+  if (workflows.length === 0) return null;
+  const decision = matchWorkflow(text, workflows, { prefer: savedThenMostUsed });
+  const workflow = decision.workflow;
+  return workflow ? { id: workflow.id, name: workflow.name, version: workflow.version, plan: workflow.graph, reason: decision.reason } : null;
 }
