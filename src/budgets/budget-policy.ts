@@ -6,7 +6,7 @@ import { usd } from '../text/format.js';
 import type { AdminNotices } from '../ops/admin-notices.js';
 
 export interface BudgetPolicyDeps {
-  budgets: Pick<BudgetStore, 'status' | 'claimAlert'>;
+  budgets: Pick<BudgetStore, 'requestStatus' | 'claimAlert'>;
   notices: AdminNotices;
   /** The cheaper model a `downgrade` budget answers on (BUDGET_DOWNGRADE_MODEL). */
   downgradeModel: string;
@@ -25,19 +25,22 @@ const SEVERITY = { warn: 1, downgrade: 2, refuse: 3 } as const;
  */
 export class BudgetPolicy implements ServingPolicy {
   private readonly now: () => number;
+  /** One read per request: `before` reads every budget that may apply (agent budgets included), `apply` reuses it. */
+  private readonly read = new WeakMap<ServingRequest, Promise<Budget[]>>();
 
   constructor(private readonly deps: BudgetPolicyDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   async before(request: ServingRequest): Promise<void> {
-    const budgets = await this.read(request);
+    const budgets = (await this.covering(request)).filter((b) => b.scope !== 'agent');
     await this.alert(budgets);
-    this.refuseIfOver(budgets.filter((b) => b.scope !== 'agent'));
+    this.refuseIfOver(budgets);
   }
 
   async apply(decision: ServingDecision, request: ServingRequest): Promise<ServingDecision> {
-    const budgets = await this.read(request, decision.agent?.agentId);
+    const agentId = decision.agent?.agentId;
+    const budgets = (await this.covering(request)).filter((b) => b.scope !== 'agent' || b.scopeId === agentId);
     await this.alert(budgets.filter((b) => b.scope === 'agent'));
     const over = budgets.filter((b) => b.spentUsd >= b.limitUsd).sort((a, b) => SEVERITY[b.action] - SEVERITY[a.action]);
     const worst = over[0];
@@ -51,13 +54,17 @@ export class BudgetPolicy implements ServingPolicy {
       `_Note: the ${label(worst)} is used up (${usd(worst.spentUsd)} of ${usd(worst.limitUsd)}). ${resets(worst, this.now())} An admin can change it with \`/improver budget\`._`] };
   }
 
-  private async read(request: ServingRequest, agentId?: string): Promise<Budget[]> {
-    try {
-      return await this.deps.budgets.status(request.workspaceId, request.userId, agentId);
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'budgets could not be read; serving the request without them');
-      return [];
+  /** Global, workspace, user and every agent budget with their spend, read once per request. */
+  private covering(request: ServingRequest): Promise<Budget[]> {
+    let budgets = this.read.get(request);
+    if (!budgets) {
+      budgets = this.deps.budgets.requestStatus(request.workspaceId, request.userId).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'budgets could not be read; serving the request without them');
+        return [];
+      });
+      this.read.set(request, budgets);
     }
+    return budgets;
   }
 
   private refuseIfOver(budgets: Budget[]): void {

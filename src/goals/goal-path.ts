@@ -155,9 +155,9 @@ export class GoalPath implements PlanPath {
       latencyMs: Date.now() - ctx.started, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
       ...(route.workflowId ? { workflowId: route.workflowId } : {}),
       ...(status === 'failed' ? { errorClass: 'GOAL_FAILED' as const, errorMessage: outcome.notes.join(' ') } : {}),
+      ...(deps.keepAnswers && status === 'succeeded' ? { answerText: finalText } : {}),
     });
     if (route.workflowId) await deps.store.workflows?.recordUse(route.workflowId, runId, status === 'succeeded').catch(() => {});
-    if (deps.keepAnswers && status === 'succeeded') await deps.runLog.keepAnswer(runId, finalText);
     return status === 'failed' ? { kind: 'failed', runId, errorCode: 'GOAL_FAILED' } : { kind: 'answered', runId, delivered: delivery.delivered, text: finalText };
   }
 

@@ -173,7 +173,10 @@ export class JournaledRunStore implements RunWrites {
       return run;
     }, async () => {
       const at = this.now();
-      await this.write(runId, { type: 'finish', finish: input }, at);
+      // The journal keeps the answer text as its own record, as before run_finish took it (the replay is unchanged).
+      const { answerText, ...finish } = input;
+      await this.write(runId, { type: 'finish', finish }, at);
+      if (answerText !== undefined) await this.write(runId, { type: 'answer', text: answerText });
       this.stepSeq.delete(runId);
       return finishedRun(this.runs.get(runId), runId, input, at);
     });

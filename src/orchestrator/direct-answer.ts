@@ -104,8 +104,8 @@ export class DirectAnswer {
       await this.deps.runLog.finish(ctx.runId, {
         status: 'succeeded', route: decision.route, routeReason: decision.reason, agentIds: [agent.config.agentId],
         latencyMs: this.now() - ctx.started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
+        ...(this.options.keepAnswers ? { answerText: ctx.sanitize(result.text) } : {}),
       });
-      if (this.options.keepAnswers) await this.deps.runLog.keepAnswer(ctx.runId, ctx.sanitize(result.text));
       return { ok: true, outcome: { kind: 'answered', runId: ctx.runId, delivered: delivery.delivered, text: finalText } };
     } catch (error) {
       await chain.catch(() => {});
@@ -125,9 +125,9 @@ export class DirectAnswer {
     await this.deps.runLog.finish(ctx.runId, {
       status: 'succeeded', route: 'cache', routeReason: decision.reason, ...(decision.agent ? { agentIds: [decision.agent.agentId] } : {}),
       latencyMs: this.now() - ctx.started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),
+      ...(this.options.keepAnswers ? { answerText: ctx.sanitize(cached.text) } : {}),
     });
     await this.deps.cache?.hit(cached.entryId, ctx.runId).catch(() => {});
-    if (this.options.keepAnswers) await this.deps.runLog.keepAnswer(ctx.runId, ctx.sanitize(cached.text));
     return { kind: 'answered', runId: ctx.runId, delivered: delivery.delivered, text: finalText };
   }
 

@@ -3,10 +3,10 @@ import type { Budget, BudgetStore } from '../store/budgets.js';
 import { lastKnown } from './last-known.js';
 import type { StoreReachability } from './reachability.js';
 
-type BudgetReads = Pick<BudgetStore, 'status' | 'claimAlert'>;
+type BudgetReads = Pick<BudgetStore, 'requestStatus' | 'claimAlert'>;
 
 /**
- * The budget reads of every request (BudgetPolicy), with the last answer per (workspace, user, agent) kept for a
+ * The budget read of every request (BudgetPolicy), with the last answer per (workspace, user) kept for a
  * database outage: a budget already used up keeps refusing or downgrading at its last-known spend, rather than
  * every budget being ignored (spend during the outage is counted when the journal is replayed). While the
  * database is known down it is not asked at all, so a request does not wait on a dead connection for its budgets.
@@ -17,10 +17,10 @@ export class LastKnownBudgets implements BudgetReads {
 
   constructor(private readonly budgets: BudgetReads, private readonly reach: StoreReachability) {}
 
-  async status(workspaceId: string, userId?: string, agentId?: string): Promise<Budget[]> {
-    const key = `${workspaceId}:${userId ?? ''}:${agentId ?? ''}`;
+  async requestStatus(workspaceId: string, userId?: string): Promise<Budget[]> {
+    const key = `${workspaceId}:${userId ?? ''}`;
     return lastKnown(this.reach, async () => {
-      const budgets = await this.budgets.status(workspaceId, userId, agentId);
+      const budgets = await this.budgets.requestStatus(workspaceId, userId);
       this.known.set(key, budgets);
       return budgets;
     }, () => this.known.get(key), () => []);

@@ -37,7 +37,7 @@ export class RunLog {
   private readonly warnedModels = new Set<string>();
 
   constructor(
-    private readonly runs: Pick<RunStore, 'start' | 'addStep' | 'finish' | 'recordServing' | 'setAnswer'>,
+    private readonly runs: Pick<RunStore, 'start' | 'addStep' | 'finish' | 'recordServing'>,
     private readonly catalogue: ModelCatalogue,
     private readonly logger: Logger,
     private readonly observers: readonly RunObserver[] = [],
@@ -53,11 +53,6 @@ export class RunLog {
   /** The meter of a run: model calls charged to it become its steps (see model/models.ts). */
   meter(runId: string, logger: Logger = this.logger): RunMeter {
     return new RunMeter(runId, this, logger);
-  }
-
-  /** Keeps the delivered answer (cache and screening read it); a failure to keep it is not the answer's failure. */
-  async keepAnswer(runId: string, text: string): Promise<void> {
-    await this.runs.setAnswer(runId, text).catch((error: unknown) => this.logger.warn({ err: error, runId }, 'answer text not kept'));
   }
 
   recordServing(runId: string, record: ServingRecord): Promise<void> {

@@ -79,6 +79,14 @@ export class BudgetStore {
     return ((await this.rpc.call('budget_status', { p_workspace_id: workspaceId, p_user_id: userId, p_agent_id: agentId })) as unknown[]).map(toBudget);
   }
 
+  /**
+   * The budgets that may cover a request before its agent is chosen: what status(workspace, user) returns plus every
+   * agent budget (keep the chosen agent's), so one read serves both checks of a request.
+   */
+  async requestStatus(workspaceId: string, userId?: string): Promise<Budget[]> {
+    return ((await this.rpc.call('budget_request_status', { p_workspace_id: workspaceId, p_user_id: userId })) as unknown[]).map(toBudget);
+  }
+
   /** True for exactly one caller per budget, threshold and period, across instances. */
   async claimAlert(budgetId: string, threshold: 80 | 100, spentUsd: number): Promise<boolean> {
     return ((await this.rpc.call('budget_alert_claim', { p_budget_id: budgetId, p_threshold: threshold, p_spent_usd: spentUsd })) as { claimed: boolean }).claimed;

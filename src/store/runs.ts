@@ -138,6 +138,8 @@ export interface FinishRunInput {
   answerTs?: string;
   delivered?: boolean;
   workflowId?: string;
+  /** The delivered answer, kept on the run (the response cache and screening read it); cut to 8,000 characters. */
+  answerText?: string;
 }
 
 export function toRun(row: unknown): Run {
@@ -216,6 +218,7 @@ export class RunStore {
       p_answer_ts: input.answerTs,
       p_delivered: input.delivered,
       p_workflow_id: input.workflowId,
+      p_answer_text: input.answerText,
     }));
   }
 

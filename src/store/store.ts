@@ -14,7 +14,7 @@ import { RunStore } from './runs.js';
 import { WorkflowStore } from './workflows.js';
 
 /** The schema version this code needs (app_schema_version() in the migrations). */
-export const REQUIRED_SCHEMA_VERSION = 10;
+export const REQUIRED_SCHEMA_VERSION = 11;
 
 /**
  * The store's domains. Each is a small class over the one RpcTransport port (runs.ts, agents.ts, ...), with its

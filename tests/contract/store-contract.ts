@@ -98,6 +98,32 @@ export function defineStoreContract(name: string, open: () => Promise<Store>, op
       expect(full?.steps[2]).toMatchObject({ kind: 'tool', name: 'calculator', errorClass: 'TOOL_FAILED', detail: { argBytes: 12 } });
     });
 
+    test('the finish keeps the delivered answer text (cut to 8,000 characters); a finish without it keeps what is there', async () => {
+      const { run } = await store.runs.start({ workspaceId: 'T1', surface: 'test', requestText: 'keep my answer' });
+      const finished = await store.runs.finish(run.id, { status: 'succeeded', answerText: `Paris. ${'x'.repeat(9000)}` });
+      expect((finished as unknown as { answerText: string }).answerText).toHaveLength(8000);
+      expect((finished as unknown as { answerText: string }).answerText.startsWith('Paris. ')).toBe(true);
+      const again = await store.runs.finish(run.id, { status: 'succeeded' });
+      expect((again as unknown as { answerText: string }).answerText).toHaveLength(8000);
+    });
+
+    test('the budgets of a request: global, its workspace, its person and every agent budget, with spend; no other workspace or person', async () => {
+      const budgets = [
+        { scope: 'global', period: 'daily', limitUsd: 100 }, { scope: 'workspace', scopeId: 'TB1', period: 'daily', limitUsd: 10 },
+        { scope: 'workspace', scopeId: 'TB2', period: 'daily', limitUsd: 10 }, { scope: 'user', scopeId: 'UB1', period: 'monthly', limitUsd: 5 },
+        { scope: 'user', scopeId: 'UB2', period: 'monthly', limitUsd: 5 }, { scope: 'agent', scopeId: 'budget-a', period: 'daily', limitUsd: 2 },
+        { scope: 'agent', scopeId: 'budget-b', period: 'daily', limitUsd: 2 },
+      ] as const;
+      for (const b of budgets) await store.budgets.set({ ...b, action: 'warn' });
+      try {
+        const covering = await store.budgets.requestStatus('TB1', 'UB1');
+        expect(covering.map((b) => `${b.scope}:${b.scopeId}`).sort()).toEqual(['agent:budget-a', 'agent:budget-b', 'global:*', 'user:UB1', 'workspace:TB1']);
+        expect(covering.every((b) => b.spentUsd >= 0 && Date.parse(b.resetsAt) > Date.now())).toBe(true);
+      } finally {
+        for (const b of budgets) await store.budgets.remove(b.scope, 'scopeId' in b ? b.scopeId : '*', b.period);
+      }
+    });
+
     test('a thread is known once a run was started in it', async () => {
       const thread = unique('1700000001');
       expect(await store.runs.threadKnown('T1', 'C7', thread)).toBe(false);

@@ -106,6 +106,9 @@ function schemaBefore(first: string): string {
 }
 
 const ANALYST_SPEED = '20261201000900_analyst_speed.sql';
+const FEWER_ROUND_TRIPS = '20261202000100_fewer_round_trips.sql';
+/** The migration files from `first` on, as an upgrade from the schema before `first` applies them. */
+const migrationsFrom = (first: string) => readdirSync(join(SUPABASE_DIR, 'migrations')).filter((f) => f.endsWith('.sql') && f >= first).sort();
 const UUID = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
 
 /**
@@ -133,7 +136,7 @@ async function upgradeThroughAnalystSpeed(sql: SqlClient, kind: 'pglite' | 'post
   const snapshotBefore = await snapshot(sql);
   expect(snapshotBefore.runs!.every((r) => !('request_sig' in r))).toBe(true);
 
-  expect((await migrate(sql)).applied).toEqual([ANALYST_SPEED]);
+  expect((await migrate(sql)).applied).toEqual(migrationsFrom(ANALYST_SPEED));
   expectPreserved(snapshotBefore, await snapshot(sql));
   const rows = await sql.query<{ request_text: string; request_sig: string; error_pattern: string | null }>(
     'select request_text, request_sig, error_pattern from runs order by started_at');
@@ -163,7 +166,54 @@ async function upgradeThroughAnalystSpeed(sql: SqlClient, kind: 'pglite' | 'post
     .toEqual([{ signature: 'api restart', occurrences: 3 }, { signature: 'launch rocket', occurrences: 1 }]);
 }
 
+/**
+ * 20261202000100_fewer_round_trips replaces run_finish (one more argument: the answer text) and adds
+ * budget_request_status. From the schema before it, with runs, answers and budgets in it: nothing lost, the old
+ * answers kept, and HEAD's calls (a finish with its answer, the one budget read) work on the upgraded database,
+ * as does run_set_answer, which the journal's replay still calls.
+ */
+async function upgradeThroughFewerRoundTrips(sql: SqlClient, kind: 'pglite' | 'postgres'): Promise<void> {
+  const before = schemaBefore(FEWER_ROUND_TRIPS);
+  try {
+    await migrate(sql, before);
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
+  const one = async (text: string, params: unknown[] = []) => (await sql.query<{ r: any }>(text, params))[0]!.r;
+  const started = await one(`select run_start(p_workspace_id => 'T1', p_surface => 'slack', p_event_id => 'Ev1', p_channel_id => 'C1',
+    p_message_ts => '1700000000.1', p_user_id => 'U1', p_request_text => 'what is the capital of France?') as r`);
+  await one(`select run_finish(p_run_id => $1, p_status => 'succeeded', p_agent_ids => '["general"]'::jsonb, p_latency_ms => 300) as r`, [started.run.id]);
+  await one(`select run_set_answer(p_run_id => $1, p_answer_text => 'Paris.') as r`, [started.run.id]);
+  await sql.exec(`insert into budgets (scope, scope_id, period, limit_usd, action) values ('agent', 'general', 'daily', 3, 'downgrade'),
+    ('user', 'U1', 'monthly', 9, 'refuse')`);
+  const snapshotBefore = await snapshot(sql);
+
+  expect((await migrate(sql)).applied).toEqual(migrationsFrom(FEWER_ROUND_TRIPS));
+  expectPreserved(snapshotBefore, await snapshot(sql));
+  const store = new Store(new SqlTransport(kind, sql, classifySqlError));
+  await store.checkSchema();
+  expect(await sql.query('select answer_text from runs where id = $1', [started.run.id])).toEqual([{ answer_text: 'Paris.' }]);
+  const { run } = await store.runs.start({ workspaceId: 'T1', surface: 'slack', userId: 'U1', requestText: 'and of Spain?', eventId: 'Ev2' });
+  await store.runs.finish(run.id, { status: 'succeeded', answerText: 'Madrid.' });
+  await store.runs.setAnswer(run.id, 'Madrid, the capital.');
+  expect(await sql.query('select answer_text from runs order by started_at')).toEqual([{ answer_text: 'Paris.' }, { answer_text: 'Madrid, the capital.' }]);
+  expect((await store.budgets.requestStatus('T1', 'U1')).map((b) => `${b.scope}:${b.scopeId}:${b.action}`).sort())
+    .toEqual(['agent:general:downgrade', 'user:U1:refuse']);
+}
+
 describe('upgrading a live database', () => {
+  test('through the fewer-round-trips migration on PGlite: answers and budgets kept, the new run_finish and budget read work', async () => {
+    const sql = await openPglite();
+    await upgradeThroughFewerRoundTrips(sql, 'pglite');
+    await sql.close();
+  });
+
+  test.skipIf(!postgresAvailable())('through the fewer-round-trips migration on PostgreSQL: answers and budgets kept, the new run_finish and budget read work', async () => {
+    const sql = openPostgres(await createTestDatabase(), { max: 2 });
+    await upgradeThroughFewerRoundTrips(sql, 'postgres');
+    await sql.close();
+  });
+
   test('from release 0.1.0 with data in it to HEAD on PGlite: nothing lost', async () => {
     const sql = await openPglite();
     await upgradeFromRelease010(sql, 'pglite');
