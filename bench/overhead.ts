@@ -1,7 +1,8 @@
 /**
  * bench:overhead — the full app against the bare passthrough bot (bench/bare-bot.ts), both as their own
  * processes in HTTP mode against the same Slack and OpenAI stand-ins at 300 ms model latency. Interleaved
- * rounds (app, bare, then bare, app…): 20 sequential requests, then 30 at once. Medians over rounds.
+ * rounds (app, bare, then bare, app…): 20 sequential requests, then 30 at once. Medians over rounds. Then, once
+ * per bot, 200 mentions spread over 10 s from 20 people (issue #17's load): all answered, ack p99.
  *
  *   npm run bench:overhead            BENCH_ROUNDS=4 BENCH_RUNTIME=dist|tsx BENCH_STORE=pglite|postgres
  *   BENCH_STREAMING=auto              the app streams (chat.startStream…); default off, like the bare bot
@@ -9,7 +10,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ensureBuilt, runtimeFromEnv, spawnBot, type Bot, type ProbeStats } from './lib/bot-process.js';
-import { burst, sequential, type Outcome } from './lib/load.js';
+import { burst, sequential, spread, type Outcome } from './lib/load.js';
 import { finish, heading, row } from './lib/report.js';
 import { median, ms, percentile, ratio } from './lib/stats.js';
 import { freshDatabase, stopDatabases, storesFromEnv } from './lib/stores.js';
@@ -18,6 +19,7 @@ import { startWorld } from './lib/world.js';
 const MODEL_LATENCY_MS = 300;
 const SEQUENTIAL = 20;
 const CONCURRENT = 30;
+const SPREAD = { count: 200, overMs: 10_000, people: 20 };
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 const runtime = runtimeFromEnv();
 const [store] = storesFromEnv(['pglite']);
@@ -77,6 +79,21 @@ try {
       });
     }
   }
+  const spreadResults: Record<'app' | 'bare', Outcome[]> = { app: [], bare: [] };
+  for (const bot of [app, bare]) {
+    spreadResults[bot.kind] = await spread(world, bot, SPREAD.count, SPREAD.overMs, SPREAD.people);
+    world.trim();
+    const o = spreadResults[bot.kind];
+    row(`${SPREAD.count} in ${SPREAD.overMs / 1000} s from ${SPREAD.people} people, ${bot.kind}`, {
+      answered: `${o.filter((x) => x.replyMs !== undefined && x.ackStatus === 200).length}/${o.length}`,
+      ackP50: ms(percentile(o.map((x) => x.ackMs), 50)), ackP99: ms(percentile(o.map((x) => x.ackMs), 99)), replyP50: ms(median(replies(o))),
+    });
+  }
+  const spreadSummary = (kind: 'app' | 'bare') => {
+    const o = spreadResults[kind];
+    return { answered: o.filter((x) => x.replyMs !== undefined && x.ackStatus === 200).length, sent: o.length,
+      ackP99: ms(percentile(o.map((x) => x.ackMs), 99)), replyP50: ms(median(replies(o))) };
+  };
   const memory = { app: await app.read(), bare: await bare.read() };
 
   const summary = (kind: 'app' | 'bare') => {
@@ -103,11 +120,15 @@ try {
   finish('overhead', {
     runtime, store, streaming, modelLatencyMs: MODEL_LATENCY_MS, rounds, appSettings: appEnv, app: a, bare: b,
     ratios: { sequentialP50: ratio(seqRatio, 1), concurrentP50: ratio(burstRatio, 1) },
+    spread: { ...SPREAD, app: spreadSummary('app'), bare: spreadSummary('bare') },
   }, [
     { name: 'sequential p50 ratio', value: ratio(seqRatio, 1), limit: '<= 1.10', pass: seqRatio <= 1.10 },
     { name: 'concurrent p50 ratio', value: ratio(burstRatio, 1), limit: '<= 1.15', pass: burstRatio <= 1.15 },
     { name: 'every request answered', value: `${a.answered}/${a.sent}`, limit: 'all', pass: a.answered === a.sent },
     { name: 'ack p99 at 30 concurrent (ms)', value: a.ackBurstP99, limit: '<= 50', pass: a.ackBurstP99 <= 50 },
+    { name: '200 in 10 s from 20 people: answered', value: `${spreadSummary('app').answered}/${SPREAD.count}`, limit: 'all',
+      pass: spreadSummary('app').answered === SPREAD.count },
+    { name: '200 in 10 s from 20 people: ack p99 (ms)', value: spreadSummary('app').ackP99, limit: '<= 50', pass: spreadSummary('app').ackP99 <= 50 },
   ]);
 } finally {
   await Promise.allSettled([app.stop(), bare.stop()]);

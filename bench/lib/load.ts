@@ -17,12 +17,12 @@ export interface Outcome {
 
 let seq = 0;
 
-export async function ask(world: World, bot: Bot, timeoutMs = 30_000, channel?: string): Promise<Outcome> {
+export async function ask(world: World, bot: Bot, timeoutMs = 30_000, channel?: string, from?: string): Promise<Outcome> {
   const n = ++seq;
   const token = `qid${n}x`;
   const ts = nextMessageTs();
-  // Request n comes from person n mod 200 in channel n mod 20 (see PEOPLE in world.ts).
-  const user = PEOPLE[n % PEOPLE.length]!;
+  // Request n comes from person n mod 200 in channel n mod 20 (see PEOPLE in world.ts), unless `from` says who.
+  const user = from ?? PEOPLE[n % PEOPLE.length]!;
   const where = channel ?? CHANNELS[n % CHANNELS.length]!;
   const text = `<@${world.slack.botUserId}> ${token} what is the capital of France?`;
   world.slack.addMessage(where, { user, text, ts });
@@ -49,4 +49,19 @@ export async function sequential(world: World, bot: Bot, count: number): Promise
 /** `count` requests sent at once (each its own thread). */
 export function burst(world: World, bot: Bot, count: number, timeoutMs?: number): Promise<Outcome[]> {
   return Promise.all(Array.from({ length: count }, () => ask(world, bot, timeoutMs)));
+}
+
+/**
+ * `count` requests spread evenly over `overMs` (each sent on time, not after the previous answer), from the first
+ * `people` people in turn, across the channels: "200 mentions in 10 s from 20 users".
+ */
+export async function spread(world: World, bot: Bot, count: number, overMs: number, people: number): Promise<Outcome[]> {
+  const start = performance.now();
+  const pending: Array<Promise<Outcome>> = [];
+  for (let i = 0; i < count; i++) {
+    const wait = start + (i * overMs) / count - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(ask(world, bot, 60_000, CHANNELS[i % CHANNELS.length], PEOPLE[i % people]));
+  }
+  return Promise.all(pending);
 }

@@ -41,7 +41,7 @@ describe.skipIf(!findPostgresBinaries())('a 60 s database outage', () => {
     }
     await h.settled();
     expect(Date.now() - down).toBeGreaterThanOrEqual(OUTAGE_MS - EVERY_MS);
-    expect((await (await fetch(`${h.url}/health`)).json()).status).toBe('degraded');
+    expect(((await (await fetch(`${h.url}/health`)).json()) as { status: string }).status).toBe('degraded');
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, down + OUTAGE_MS - Date.now())));
     server.resume();
 
