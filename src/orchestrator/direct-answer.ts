@@ -61,14 +61,14 @@ export class DirectAnswer {
       return { ok: false, error };
     }
     let answer: AnswerStream | undefined;
-    // Surface calls of the answer run one after another on this chain, so appends arrive in order.
-    let chain: Promise<void> = Promise.resolve();
+    // Surface calls of the answer run one after another on this chain, so appends arrive in order. The answer is
+    // opened on it, not awaited here: the model is asked at once, while the surface may still be showing the status.
+    let chain: Promise<void> = ctx.surface.startAnswer().then((opened) => { answer = opened; });
     try {
       const { agent } = lease;
       const history = trimHistory(ctx.message.history, adjust.historyTokenBudget ?? this.options.historyTokenBudget);
       const text = adjust.maxInputChars !== undefined && ctx.text.length > adjust.maxInputChars ? ctx.text.slice(0, adjust.maxInputChars) : ctx.text;
       let buffer = new SafeStreamBuffer(ctx.sanitize);
-      answer = await ctx.surface.startAnswer();
       const model = adjust.model ?? decision.model;
       const result = await agent.run({
         text, history: history.messages, deadline: ctx.deadline, meter: ctx.meter, ...(model ? { model } : {}),
@@ -100,7 +100,7 @@ export class DirectAnswer {
       const footer = [agent.config.specialty, result.model, `${seconds} s`,
         result.toolsUsed?.length ? `tools: ${result.toolsUsed.join(', ')}` : '',
         history.trimmed > 0 ? `${history.trimmed} older message${history.trimmed === 1 ? '' : 's'} not read` : ''].filter(Boolean).join(' · ');
-      const delivery = await answer.finish(finalText, { footer, runId: ctx.runId });
+      const delivery = await answer!.finish(finalText, { footer, runId: ctx.runId });
       await this.deps.runLog.finish(ctx.runId, {
         status: 'succeeded', route: decision.route, routeReason: decision.reason, agentIds: [agent.config.agentId],
         latencyMs: this.now() - ctx.started, delivered: delivery.delivered, ...(delivery.ts ? { answerTs: delivery.ts } : {}),

@@ -199,7 +199,9 @@ export class Orchestrator {
   /** Loads the conversation (after the claim, so duplicates cost no API call) and the safety rules for it. */
   private async openContext(runId: string, message: IncomingMessage, input: { text: string; cut: boolean }, surface: Surface,
     logger: Logger, started: number): Promise<RequestContext> {
-    await surface.setStatus('Thinking…');
+    // Not awaited: the thread's history, the serving decision and the model call need not wait for Slack to show the
+    // status (a round trip to Slack per answer); the answer waits for it and replaces it (Surface.setStatus).
+    void surface.setStatus('Thinking…');
     const conversation = message.loadContext
       ? await message.loadContext()
       : { history: message.history ?? [], participants: message.participants ?? [message.userId] };

@@ -72,6 +72,10 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
   const { client, channel, threadTs, logger } = options;
   let placeholderTs: string | undefined;
   let answering = false;
+  // Status changes run one after another, and what reads placeholderTs (the answer, a notice) waits for them first:
+  // the orchestrator does not wait for "Thinking…" to reach Slack before it starts the work, and the answer still
+  // replaces that placeholder rather than posting beside it.
+  let statusShown: Promise<void> = Promise.resolve();
 
   const post = async (text: string, extra: Record<string, unknown> = {}) => {
     const response = await client.chat.postMessage({
@@ -250,25 +254,30 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
     async showProgress(progress) {
       await progressThrottle.push(progress, { immediate: progress.done });
     },
-    async setStatus(text) {
-      try {
-        if (options.assistantStatus && !answering) {
-          // Not every DM thread is an Assistant thread; when Slack refuses, fall back to a placeholder.
-          const shown = await options.assistantStatus(text).then(() => true, () => false);
-          if (shown) return;
+    setStatus(text) {
+      statusShown = statusShown.then(async () => {
+        try {
+          if (options.assistantStatus && !answering) {
+            // Not every DM thread is an Assistant thread; when Slack refuses, fall back to a placeholder.
+            const shown = await options.assistantStatus(text).then(() => true, () => false);
+            if (shown) return;
+          }
+          if (answering) return;
+          else if (!placeholderTs) placeholderTs = await post(`_${text}_`);
+          else await client.chat.update({ channel, ts: placeholderTs, text: `_${text}_` });
+        } catch (error) {
+          logger.debug({ err: slackErrorCode(error) }, 'status not shown');
         }
-        if (answering) return;
-        else if (!placeholderTs) placeholderTs = await post(`_${text}_`);
-        else await client.chat.update({ channel, ts: placeholderTs, text: `_${text}_` });
-      } catch (error) {
-        logger.debug({ err: slackErrorCode(error) }, 'status not shown');
-      }
+      });
+      return statusShown;
     },
     async startAnswer() {
       answering = true;
+      await statusShown;
       return options.streaming.enabled(options.teamId) ? streamAnswer() : updateAnswer();
     },
     async notify(text) {
+      await statusShown;
       try {
         if (placeholderTs && !answering) {
           await client.chat.update({ channel, ts: placeholderTs, text });

@@ -5,7 +5,11 @@
  */
 export interface Surface {
   readonly kind: 'slack' | 'console';
-  /** Shows that work is under way ("Thinking…"); cleared by the answer. Safe to call repeatedly. */
+  /**
+   * Shows that work is under way ("Thinking…"); cleared by the answer. Safe to call repeatedly, and without waiting:
+   * statuses are shown in order, and the answer or notice that follows waits for them, so it replaces the status
+   * rather than appearing beside it.
+   */
   setStatus(text: string): Promise<void>;
   /** Opens the answer; the orchestrator appends text as the model produces it, then finishes it once. */
   startAnswer(): Promise<AnswerStream>;

@@ -85,6 +85,29 @@ describe('answers', () => {
     expect(updates.at(-1)!.args.blocks).toBeDefined();
   });
 
+  test('the work does not wait for "Thinking…" to reach Slack, and the answer still replaces that placeholder', async () => {
+    let placeholderAnsweredAt = 0;
+    h.slack.override('chat.postMessage', async (args) => {
+      if (!/^_Thinking…_$/.test(String(args.text))) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 400)); // a slow Slack
+      placeholderAnsweredAt = Date.now();
+      return undefined;
+    });
+    try {
+      h.openai.enqueue({ text: 'Lisbon is the capital of Portugal.' });
+      const event = mentionEvent({ text: 'What is the capital of Portugal?', user: 'U1', channel: 'C1' });
+      await h.send(event);
+      await eventually(() => answersIn('C1', event.event.ts).some((m) => /Lisbon/.test(m.text ?? '') && m.blocks));
+      expect(h.openai.requests[0]!.startedAt).toBeLessThan(placeholderAnsweredAt); // the model was asked meanwhile
+      const placeholder = h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === event.event.ts)!;
+      expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === event.event.ts)).toHaveLength(1);
+      expect(h.slack.callsTo('chat.update').filter((c) => c.args.ts === placeholder.response.ts).at(-1)!.args.text).toMatch(/Lisbon/);
+      expect(answersIn('C1', event.event.ts)).toHaveLength(1);
+    } finally {
+      h.slack.clearOverride('chat.postMessage');
+    }
+  });
+
   test('a DM is answered in the DM', async () => {
     h.slack.addChannel({ id: 'D77', name: 'dm', members: ['U2', h.slack.botUserId], is_im: true });
     const event = dmEvent({ text: 'hi there, can you help me write a haiku?', user: 'U2', channel: 'D77' });
