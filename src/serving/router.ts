@@ -11,6 +11,8 @@ export interface RouteDecision {
   /** direct: clear registry match; router: a model chose among candidates; fallback: nothing matched. */
   route: 'direct' | 'router' | 'fallback';
   reason: string;
+  /** The agent's current version, when the registry match read it (so the serving decision need not ask again). */
+  version?: number;
 }
 
 /** Chooses among close candidates with a model call; only used when the registry match is ambiguous. */
@@ -56,21 +58,22 @@ export class Router {
     const [top, second] = matches;
     if (!top) return (await this.byEmbedding(text, meter)) ?? { agentId: FALLBACK_AGENT_ID, route: 'fallback', reason: 'no specialist matched the request' };
     if (!second || top.rank >= second.rank * this.clearMargin) {
-      return { agentId: top.agentId, route: 'direct', reason: `registry match on "${top.specialty}" (rank ${top.rank.toFixed(3)})` };
+      return { agentId: top.agentId, version: top.version, route: 'direct', reason: `registry match on "${top.specialty}" (rank ${top.rank.toFixed(3)})` };
     }
     const close = matches.filter((m) => m.rank * this.clearMargin > top.rank);
     const embedded = await this.embeddings?.choose(text, close, meter).catch(() => null);
     if (embedded && embedded.margin >= (this.options.embeddingMargin ?? 0.05)) {
-      return { agentId: embedded.agentId, route: 'direct', reason: `embedding match among ${close.map((m) => m.agentId).join(', ')} (similarity ${embedded.similarity.toFixed(2)})` };
+      return { agentId: embedded.agentId, ...versionIn(close, embedded.agentId), route: 'direct', reason: `embedding match among ${close.map((m) => m.agentId).join(', ')} (similarity ${embedded.similarity.toFixed(2)})` };
     }
     if (!this.modelRouter) {
-      return { agentId: top.agentId, route: 'direct', reason: `closest registry match on "${top.specialty}" (ambiguous, no router model)` };
+      return { agentId: top.agentId, version: top.version, route: 'direct', reason: `closest registry match on "${top.specialty}" (ambiguous, no router model)` };
     }
     try {
       const choice = await this.modelRouter.choose(text, close, deadline, meter);
       const chosen = close.find((m) => m.agentId === choice.agentId) ?? top;
       return {
         agentId: chosen.agentId,
+        version: chosen.version,
         route: 'router',
         reason: `router model chose "${chosen.specialty}" among ${close.map((m) => m.agentId).join(', ')}: ${choice.reason}`.slice(0, 500),
       };
@@ -79,7 +82,7 @@ export class Router {
       // asking again from the specialist would only repeat the failure, so the request ends here.
       if (SAME_SERVER_FAILURES.has((error as { code?: string }).code ?? '')) throw error;
       // Routing is an optimisation: if the router model fails otherwise, the best lexical match still answers.
-      return { agentId: top.agentId, route: 'direct', reason: `closest registry match on "${top.specialty}" (router model failed)` };
+      return { agentId: top.agentId, version: top.version, route: 'direct', reason: `closest registry match on "${top.specialty}" (router model failed)` };
     }
   }
 
@@ -91,4 +94,9 @@ export class Router {
     if (!choice || choice.similarity < (this.options.embeddingFloor ?? 0.35)) return null;
     return { agentId: choice.agentId, route: 'direct', reason: `embedding match (similarity ${choice.similarity.toFixed(2)})` };
   }
+}
+
+function versionIn(matches: AgentMatch[], agentId: string): { version?: number } {
+  const match = matches.find((m) => m.agentId === agentId);
+  return match ? { version: match.version } : {};
 }

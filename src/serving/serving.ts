@@ -137,7 +137,8 @@ export class ServingDecider {
       if (previous) routed = { agentId: previous, route: 'direct', reason: `continues the thread with ${previous} (the request names no other specialty)` };
     }
     const assignment = await this.arms.assign({ kind: 'agent', id: routed.agentId }, request.unitKey);
-    const version = assignment?.agentVersion ?? (await this.deps.agents.currentVersions([routed.agentId]))[routed.agentId];
+    // The registry match read the current version already; a fallback or a thread's previous specialist is looked up.
+    const version = assignment?.agentVersion ?? routed.version ?? (await this.deps.agents.currentVersions([routed.agentId]))[routed.agentId];
     return {
       kind: 'direct', route: routed.route, reason: routed.reason, notices: [],
       // An agent with no current version (archived meanwhile) is left to the pool, which reports AGENT_NOT_FOUND.

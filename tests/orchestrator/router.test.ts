@@ -84,3 +84,21 @@ describe('embeddings (EMBEDDING_MODEL) break ties without a chat-model call', ()
     expect(openai.embeddingRequests.at(-1)!.input).toHaveLength(1);
   });
 });
+
+describe('the serving decision reuses the version the registry match read', () => {
+  test('a matched specialist is served in its current version with no second lookup; a fallback is looked up', async () => {
+    const { ServingDecider } = await import('../../src/serving/serving.js');
+    let lookups = 0;
+    const agents = { currentVersions: (ids: string[]) => { lookups++; return store.agents.currentVersions(ids); } };
+    const decider = new ServingDecider({ router: new Router(store.agents, null), agents, canPlan: false });
+    const request = (text: string) => ({ workspaceId: 'T1', userId: 'U1', text, unitKey: 'T1:C1:1', deadline: Date.now() + 5000, meter: memoryMeter() });
+    const before = (await store.agents.currentVersions(['coding'])).coding!;
+    await store.agents.save({ ...(await store.agents.get('coding'))!, systemPrompt: 'You debug code; a newer prompt.' });
+    const matched = await decider.decide(request('Can you debug this Python stack trace?'));
+    expect(matched.agent).toEqual({ agentId: 'coding', version: before + 1 });
+    expect(lookups).toBe(0);
+    const fallback = await decider.decide(request('xyzzy'));
+    expect(fallback.agent).toEqual({ agentId: 'general', version: (await store.agents.currentVersions(['general'])).general });
+    expect(lookups).toBe(1);
+  });
+});
