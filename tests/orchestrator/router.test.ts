@@ -93,7 +93,8 @@ describe('the serving decision reuses the version the registry match read', () =
     const decider = new ServingDecider({ router: new Router(store.agents, null), agents, canPlan: false });
     const request = (text: string) => ({ workspaceId: 'T1', userId: 'U1', text, unitKey: 'T1:C1:1', deadline: Date.now() + 5000, meter: memoryMeter() });
     const before = (await store.agents.currentVersions(['coding'])).coding!;
-    await store.agents.save({ ...(await store.agents.get('coding'))!, systemPrompt: 'You debug code; a newer prompt.' });
+    const coding = (await store.agents.get('coding'))!;
+    await store.agents.save({ agentId: 'coding', specialty: coding.specialty, description: coding.description, systemPrompt: 'You debug code; a newer prompt.' });
     const matched = await decider.decide(request('Can you debug this Python stack trace?'));
     expect(matched.agent).toEqual({ agentId: 'coding', version: before + 1 });
     expect(lookups).toBe(0);

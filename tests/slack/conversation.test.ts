@@ -85,12 +85,9 @@ describe('answers', () => {
     expect(updates.at(-1)!.args.blocks).toBeDefined();
   });
 
-  test('the work does not wait for "Thinking…" to reach Slack, and the answer still replaces that placeholder', async () => {
-    let placeholderAnsweredAt = 0;
+  test('with a slow Slack, the answer still replaces its "Thinking…" placeholder: one message in the thread', async () => {
     h.slack.override('chat.postMessage', async (args) => {
-      if (!/^_Thinking…_$/.test(String(args.text))) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, 400)); // a slow Slack
-      placeholderAnsweredAt = Date.now();
+      if (/^_Thinking…_$/.test(String(args.text))) await new Promise((resolve) => setTimeout(resolve, 400));
       return undefined;
     });
     try {
@@ -98,10 +95,9 @@ describe('answers', () => {
       const event = mentionEvent({ text: 'What is the capital of Portugal?', user: 'U1', channel: 'C1' });
       await h.send(event);
       await eventually(() => answersIn('C1', event.event.ts).some((m) => /Lisbon/.test(m.text ?? '') && m.blocks));
-      expect(h.openai.requests[0]!.startedAt).toBeLessThan(placeholderAnsweredAt); // the model was asked meanwhile
-      const placeholder = h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === event.event.ts)!;
-      expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === event.event.ts)).toHaveLength(1);
-      expect(h.slack.callsTo('chat.update').filter((c) => c.args.ts === placeholder.response.ts).at(-1)!.args.text).toMatch(/Lisbon/);
+      const posts = h.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === event.event.ts);
+      expect(posts).toHaveLength(1);
+      expect(h.slack.callsTo('chat.update').filter((c) => c.args.ts === posts[0]!.response.ts).at(-1)!.args.text).toMatch(/Lisbon/);
       expect(answersIn('C1', event.event.ts)).toHaveLength(1);
     } finally {
       h.slack.clearOverride('chat.postMessage');
