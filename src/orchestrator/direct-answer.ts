@@ -53,6 +53,7 @@ export class DirectAnswer {
   async answer(ctx: RequestContext, decision: ServingDecision, adjust: AnswerAdjustments = {}): Promise<DirectResult> {
     const ref = decision.agent!;
     let lease: Awaited<ReturnType<AgentSource['acquire']>>;
+    const asked = this.now();
     try {
       lease = await this.deps.agents.acquire(ref.agentId, ref.version || undefined, {
         onQueued: (ahead) => { void ctx.surface.setStatus(`In line — ${ahead} ahead of you…`); },
@@ -60,6 +61,8 @@ export class DirectAnswer {
     } catch (error) {
       return { ok: false, error };
     }
+    // Time spent in the specialist's line (bounded by QUEUE_MAX_WAIT_SECONDS) is not taken from the model's deadline.
+    const deadline = ctx.deadline + (this.now() - asked);
     let answer: AnswerStream | undefined;
     // Surface calls of the answer run one after another on this chain, so appends arrive in order. The answer is
     // opened on it, not awaited here: the model is asked at once, while the surface may still be showing the status.
@@ -71,7 +74,7 @@ export class DirectAnswer {
       let buffer = new SafeStreamBuffer(ctx.sanitize);
       const model = adjust.model ?? decision.model;
       const result = await agent.run({
-        text, history: history.messages, deadline: ctx.deadline, meter: ctx.meter, ...(model ? { model } : {}),
+        text, history: history.messages, deadline, meter: ctx.meter, ...(model ? { model } : {}),
         onToken: (token) => {
           const safe = buffer.push(token);
           if (safe) chain = chain.then(() => answer!.append(safe));

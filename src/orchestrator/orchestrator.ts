@@ -215,7 +215,9 @@ export class Orchestrator {
       runId, text: input.text, inputCut: input.cut, surface, logger, started,
       message: { ...message, history: conversation.history, participants: conversation.participants },
       meter: this.deps.runLog.meter(runId, logger),
-      deadline: started + this.options.requestTimeoutMs,
+      // MODEL_TIMEOUT_MS is for the model work: it counts from here, after any wait in the person's line (bounded on
+      // its own by QUEUE_MAX_WAIT_SECONDS), not from the claim — else a request that waited is failed as a timeout.
+      deadline: this.now() + this.options.requestTimeoutMs,
       unitKey: unitKeyOf(message),
       sanitize: (text) => sanitizeAnswer(text, safety).text,
     };

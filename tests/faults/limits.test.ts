@@ -103,3 +103,24 @@ describe('ordinary load under the defaults', () => {
     for (const r of results) expect(r.said).toEqual([expect.stringMatching(/^Answer: request \d of UM\d+$/)]);
   }, 150_000);
 });
+
+describe('waiting in line does not use up the model deadline', () => {
+  // MODEL_TIMEOUT_MS is the model work's deadline; a wait in line is bounded by QUEUE_MAX_WAIT_SECONDS on its own.
+  // Before, the deadline ran from the claim, so a request that waited longer than it was failed as MODEL_TIMEOUT
+  // without a model call (CI: 62 of 200 in the burst above, on a loaded machine).
+  test('four requests of one person, one at a time, each slower than a third of MODEL_TIMEOUT_MS: all answered', async () => {
+    const h = await harness({ MODEL_TIMEOUT_MS: '1000', USER_MAX_CONCURRENT: '1' });
+    h.openai.setLatency(400);
+    const results = await burst(h, Array.from({ length: 4 }, (_, i) => ({ user: 'U1', text: `question ${i + 1} in my line` })));
+    expect(results.map((r) => [r.run.status, r.run.errorClass])).toEqual(Array.from({ length: 4 }, () => ['succeeded', null]));
+    expect(Math.max(...results.map((r) => r.run.latencyMs ?? 0))).toBeGreaterThan(1000); // the last one did wait longer
+  });
+
+  test('four people and a specialist that serves one at a time: all answered', async () => {
+    const h = await harness({ MODEL_TIMEOUT_MS: '1000', AGENT_MAX_CONCURRENT_RUNS: '1' });
+    h.openai.setLatency(400);
+    const results = await burst(h, ['U1', 'U2', 'U3', 'U4'].map((user) => ({ user, text: `a question from ${user}` })));
+    expect(results.map((r) => [r.run.status, r.run.errorClass])).toEqual(Array.from({ length: 4 }, () => ['succeeded', null]));
+    expect(Math.max(...results.map((r) => r.run.latencyMs ?? 0))).toBeGreaterThan(1000);
+  });
+});
