@@ -73,8 +73,8 @@ export function createSlackSurface(options: SlackSurfaceOptions): Surface {
   let placeholderTs: string | undefined;
   let answering = false;
   // Status changes run one after another, and what reads placeholderTs (the answer, a notice) waits for them first:
-  // the orchestrator does not wait for "Thinking…" to reach Slack before it starts the work, and the answer still
-  // replaces that placeholder rather than posting beside it.
+  // a status set without waiting ("In line…", "retrying…") cannot race the answer, which replaces the placeholder
+  // rather than posting beside it.
   let statusShown: Promise<void> = Promise.resolve();
 
   const post = async (text: string, extra: Record<string, unknown> = {}) => {
