@@ -74,14 +74,9 @@ export class BudgetStore {
     return ((await this.rpc.call('budget_list', {})) as unknown[]).map(toBudget);
   }
 
-  /** The budgets covering one request, with their spend. */
-  async status(workspaceId: string, userId?: string, agentId?: string): Promise<Budget[]> {
-    return ((await this.rpc.call('budget_status', { p_workspace_id: workspaceId, p_user_id: userId, p_agent_id: agentId })) as unknown[]).map(toBudget);
-  }
-
   /**
-   * The budgets that may cover a request before its agent is chosen: what status(workspace, user) returns plus every
-   * agent budget (keep the chosen agent's), so one read serves both checks of a request.
+   * The budgets that may cover a request before its agent is chosen: global, the workspace's, the person's and every
+   * agent budget (keep the chosen agent's), with their spend, so one read serves both checks of a request.
    */
   async requestStatus(workspaceId: string, userId?: string): Promise<Budget[]> {
     return ((await this.rpc.call('budget_request_status', { p_workspace_id: workspaceId, p_user_id: userId })) as unknown[]).map(toBudget);

@@ -72,6 +72,7 @@ export const RPC = {
   budget_set: ['p_scope', 'p_scope_id', 'p_period', 'p_limit_usd', 'p_action', 'p_created_by'],
   budget_remove: ['p_scope', 'p_scope_id', 'p_period'],
   budget_list: [],
+  // No caller since budget_request_status (one read per request); listed because the schema still has it.
   budget_status: ['p_workspace_id', 'p_user_id', 'p_agent_id'],
   budget_request_status: ['p_workspace_id', 'p_user_id'],
   budget_alert_claim: ['p_budget_id', 'p_threshold', 'p_spent_usd'],
