@@ -79,21 +79,15 @@ try {
       });
     }
   }
-  const spreadResults: Record<'app' | 'bare', Outcome[]> = { app: [], bare: [] };
+  const spreadSummary = {} as Record<'app' | 'bare', { answered: number; sent: number; ackP50: number; ackP99: number; replyP50: number }>;
   for (const bot of [app, bare]) {
-    spreadResults[bot.kind] = await spread(world, bot, SPREAD.count, SPREAD.overMs, SPREAD.people);
+    const o = await spread(world, bot, SPREAD.count, SPREAD.overMs, SPREAD.people);
     world.trim();
-    const o = spreadResults[bot.kind];
-    row(`${SPREAD.count} in ${SPREAD.overMs / 1000} s from ${SPREAD.people} people, ${bot.kind}`, {
-      answered: `${o.filter((x) => x.replyMs !== undefined && x.ackStatus === 200).length}/${o.length}`,
-      ackP50: ms(percentile(o.map((x) => x.ackMs), 50)), ackP99: ms(percentile(o.map((x) => x.ackMs), 99)), replyP50: ms(median(replies(o))),
-    });
+    const acks = o.map((x) => x.ackMs);
+    spreadSummary[bot.kind] = { answered: o.filter((x) => x.replyMs !== undefined && x.ackStatus === 200).length, sent: o.length,
+      ackP50: ms(percentile(acks, 50)), ackP99: ms(percentile(acks, 99)), replyP50: ms(median(replies(o))) };
+    row(`${SPREAD.count} in ${SPREAD.overMs / 1000} s from ${SPREAD.people} people, ${bot.kind}`, spreadSummary[bot.kind]);
   }
-  const spreadSummary = (kind: 'app' | 'bare') => {
-    const o = spreadResults[kind];
-    return { answered: o.filter((x) => x.replyMs !== undefined && x.ackStatus === 200).length, sent: o.length,
-      ackP99: ms(percentile(o.map((x) => x.ackMs), 99)), replyP50: ms(median(replies(o))) };
-  };
   const memory = { app: await app.read(), bare: await bare.read() };
 
   const summary = (kind: 'app' | 'bare') => {
@@ -120,15 +114,15 @@ try {
   finish('overhead', {
     runtime, store, streaming, modelLatencyMs: MODEL_LATENCY_MS, rounds, appSettings: appEnv, app: a, bare: b,
     ratios: { sequentialP50: ratio(seqRatio, 1), concurrentP50: ratio(burstRatio, 1) },
-    spread: { ...SPREAD, app: spreadSummary('app'), bare: spreadSummary('bare') },
+    spread: { ...SPREAD, ...spreadSummary },
   }, [
     { name: 'sequential p50 ratio', value: ratio(seqRatio, 1), limit: '<= 1.10', pass: seqRatio <= 1.10 },
     { name: 'concurrent p50 ratio', value: ratio(burstRatio, 1), limit: '<= 1.15', pass: burstRatio <= 1.15 },
     { name: 'every request answered', value: `${a.answered}/${a.sent}`, limit: 'all', pass: a.answered === a.sent },
     { name: 'ack p99 at 30 concurrent (ms)', value: a.ackBurstP99, limit: '<= 50', pass: a.ackBurstP99 <= 50 },
-    { name: '200 in 10 s from 20 people: answered', value: `${spreadSummary('app').answered}/${SPREAD.count}`, limit: 'all',
-      pass: spreadSummary('app').answered === SPREAD.count },
-    { name: '200 in 10 s from 20 people: ack p99 (ms)', value: spreadSummary('app').ackP99, limit: '<= 50', pass: spreadSummary('app').ackP99 <= 50 },
+    { name: '200 in 10 s from 20 people: answered', value: `${spreadSummary.app.answered}/${SPREAD.count}`, limit: 'all',
+      pass: spreadSummary.app.answered === SPREAD.count },
+    { name: '200 in 10 s from 20 people: ack p99 (ms)', value: spreadSummary.app.ackP99, limit: '<= 50', pass: spreadSummary.app.ackP99 <= 50 },
   ]);
 } finally {
   await Promise.allSettled([app.stop(), bare.stop()]);
